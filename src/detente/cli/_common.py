@@ -1,0 +1,31 @@
+"""Shared CLI helpers: clean error exits and JSON output, with no heavy imports."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any, NoReturn
+
+import typer
+
+
+def fail(messages: str | Iterable[str], code: int = 2) -> NoReturn:
+    """Print one line per problem to stderr and exit with ``code`` (2 = bad input), never a traceback."""
+    if isinstance(messages, str):
+        messages = [messages]
+    for message in messages:
+        typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def print_json(payload: Any) -> None:
+    """Write ``payload`` as indented JSON to stdout."""
+    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Exception types that mean bad user input (reported as clean messages, exit 2)."""
+    from detente.errors import DetenteError
+
+    return (DetenteError,)

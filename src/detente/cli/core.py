@@ -1,0 +1,198 @@
+"""Core commands: run (the main job), simulate, validate, schema, scenarios."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from detente.cli._common import fail, print_json, user_errors
+
+DEFAULT_SCENARIO = "reset-2009"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the core commands."""
+    app.command("run")(run)
+    app.command("simulate")(simulate_cmd)
+    app.command("validate")(validate)
+    app.command("schema")(schema)
+    app.command("scenarios")(scenarios)
+
+
+def _progress(enabled: bool, description: str) -> Any:
+    """A rich progress bar on a terminal (stderr), or a no-op context."""
+    from contextlib import nullcontext
+
+    if not enabled or not sys.stderr.isatty():
+        return nullcontext(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+                        TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    return progress
+
+
+def _ticker(bar: Any) -> Any:
+    if bar is None:
+        return None
+    task = bar.add_task("runs", total=None)
+
+    def tick(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return tick
+
+
+def run(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or path to a YAML/TOML file.")] = DEFAULT_SCENARIO,
+    runs: Annotated[int | None, typer.Option(help="Runs per cell (default: the scenario's, 10,000 for reset-2009).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: ./detente-report/<scenario>).")] = None,
+    world: Annotated[list[str] | None, typer.Option(help="Only these worlds (repeatable).")] = None,
+    condition: Annotated[list[str] | None, typer.Option(help="Factorial over these conditions only (repeatable).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the results as JSON instead of tables.")] = False,
+    plots: Annotated[bool, typer.Option(help="Write PNG plots into the report.")] = True,
+    backend: Annotated[str, typer.Option(help="Engine backend: auto, fused (numba) or numpy.")] = "auto",
+) -> None:
+    """Run the main job: the 2^k factorial over the scenario's conditions in each world, with verdict and report."""
+    if runs is not None and runs < 1:
+        fail(f"--runs: expected a positive number of runs, got {runs}")
+    try:
+        from detente.analysis.factorial import experiment
+        from detente.report.html import write_report
+        from detente.scenario.load import load_scenario
+
+        sc = load_scenario(scenario)
+        target = out or Path("detente-report") / sc.name
+        with _progress(not json_out, f"{sc.name}: simulating") as bar:
+            exp = experiment(sc, conditions=condition or None, worlds=world or None, runs=runs, seed=seed,
+                             progress=_ticker(bar), backend=backend)
+        folder = write_report(exp, target, plots=plots)
+    except user_errors() as exc:
+        fail(exc.problems)
+    if json_out:
+        import json
+
+        payload = json.loads((folder / "cells.json").read_text(encoding="utf-8"))
+        payload["report"] = str(folder / "report.html")
+        print_json(payload)
+        return
+    _print_table(exp)
+    typer.echo("")
+    typer.echo("Verdict on the argument:")
+    for line in exp.sentences():
+        typer.echo(f"  - {line}")
+    typer.echo(f"\nReport: {folder / 'report.html'} (plots, summary.csv, cells.json)")
+
+
+def _print_table(exp: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    sides = exp.scenario.side_ids
+    table = Table(title=f"{exp.scenario.name}: {exp.runs:,} runs per cell, seed {exp.seed} (± 1 Monte Carlo s.e.)")
+    for col in ("world", "cell", "P(strategic at horizon)", "P(durable partnership)", "mean cooperation index",
+                *(f"median trust {s}" for s in sides)):
+        table.add_column(col, justify="left" if col in ("world", "cell") else "right")
+    for row in exp.records():
+        table.add_row(
+            row["world"], row["cell"],
+            f"{row['p_strategic_end']:.3f} ± {row['se_p_strategic_end']:.3f}",
+            f"{row['p_durable']:.3f} ± {row['se_p_durable']:.3f}",
+            f"{row['mean_ci']:.3f} ± {row['se_mean_ci']:.3f}",
+            *(f"{row[f'median_trust_{s}']:.3f} ± {row[f'se_median_trust_{s}']:.3f}" for s in sides),
+        )
+    Console(width=max(140, Console().width)).print(table)
+
+
+def simulate_cmd(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or path.")] = DEFAULT_SCENARIO,
+    world: Annotated[str | None, typer.Option(help="World to simulate.")] = None,
+    condition: Annotated[list[str] | None, typer.Option(help="Conditions to apply (repeatable).")] = None,
+    runs: Annotated[int | None, typer.Option(help="Number of runs.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    months_csv: Annotated[Path | None, typer.Option("--months", help="Write per-month aggregates to this CSV.")] = None,
+    runs_csv: Annotated[Path | None, typer.Option("--runs-out", help="Write per-run summaries to this CSV/Parquet.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a PNG plot here.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    backend: Annotated[str, typer.Option(help="Engine backend: auto, fused or numpy.")] = "auto",
+) -> None:
+    """Simulate one cell (a world and a set of conditions) and print its summary."""
+    if runs is not None and runs < 1:
+        fail(f"--runs: expected a positive number of runs, got {runs}")
+    try:
+        from detente.engine.simulate import simulate
+
+        with _progress(not json_out, "simulating") as bar:
+            res = simulate(scenario, runs=runs, seed=seed, world=world, conditions=tuple(condition or ()),
+                           progress=_ticker(bar), backend=backend)
+    except user_errors() as exc:
+        fail(exc.problems)
+    summary = res.summary()
+    if months_csv:
+        res.to_pandas().to_csv(months_csv, index=False)
+    if runs_csv:
+        frame = res.to_pandas("runs")
+        frame.to_parquet(runs_csv) if runs_csv.suffix == ".parquet" else frame.to_csv(runs_csv, index=False)
+    if plot:
+        from detente.report.plots import save
+
+        save(res.plot(), plot)
+    if json_out:
+        print_json({"summary": summary, "provenance": vars(res.provenance)})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{res.scenario.name}: world {world or 'base'}, "
+                        f"cell {' + '.join(condition or ()) or 'status quo'}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("± s.e.", justify="right")
+    for key, value in summary.items():
+        if key.startswith("se_"):
+            continue
+        se = summary.get(f"se_{key}")
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value),
+                      "" if se is None else f"{se:.4f}")
+    Console().print(table)
+
+
+def validate(
+    file: Annotated[str, typer.Argument(help="Scenario file (YAML/TOML) or bundled name.")],
+) -> None:
+    """Check a scenario file; print one line per problem (exit 2) or a short description."""
+    try:
+        from detente.scenario.load import load_scenario
+
+        sc = load_scenario(file)
+    except user_errors() as exc:
+        fail(exc.problems)
+    typer.echo(
+        f"ok: {file} — scenario {sc.name!r}: sides {', '.join(sc.sides)}; {len(sc.issues)} issues; "
+        f"{sc.horizon} months from {sc.start}; conditions: {', '.join(sc.conditions) or 'none'}; "
+        f"worlds: {', '.join(sc.worlds) or 'none'}"
+    )
+
+
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors and validators)."""
+    from detente.scenario.schema import Scenario
+
+    print_json(Scenario.model_json_schema())
+
+
+def scenarios(json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """List the bundled scenarios."""
+    from detente.scenario.load import bundled_scenarios
+
+    found = bundled_scenarios()
+    if json_out:
+        print_json(found)
+        return
+    for name, title in found.items():
+        typer.echo(f"{name}\t{title}")

@@ -1,0 +1,272 @@
+"""CLI commands for experiments at scale: ``sweep``, ``results``, ``sensitivity``, ``discover``.
+
+Only typer and the standard library are imported at module level; each command imports what it needs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from detente.cli._common import fail, print_json, user_errors
+
+STORE_HELP = "Results store (DuckDB file; per-run tables go to a '-runs' folder beside it)."
+DEFAULT_STORE = "detente-results.duckdb"
+
+
+def _parse_sets(items: list[str]) -> dict[str, Any]:
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            fail(f"--set {item!r}: expected FIELD=VALUE, e.g. --set runs=200 or --set design.n=64")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def _experiment_name(experiment: str) -> str:
+    """A stored experiment's name, or the name inside an experiment file given by path."""
+    if Path(experiment).is_file():
+        from detente.experiments.spec import load_experiment
+
+        return load_experiment(experiment).name
+    return experiment
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False)
+
+
+def _table(frame: Any, title: str, floats: str = "{:.3f}") -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "iuf" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[floats.format(v) if isinstance(v, float) else str(v) for v in row])
+    return table
+
+
+class _Progress:
+    """A rich progress bar on a terminal (points, runs/s, ETA); plain lines on stderr otherwise."""
+
+    def __init__(self, name: str, quiet: bool) -> None:
+        import time
+
+        self.quiet, self.name, self.time = quiet, name, time
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+        self.start = time.perf_counter()
+        self.last = 0.0
+
+    def __enter__(self) -> _Progress:
+        if self.tty and not self.quiet:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("points"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                                TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True))
+            self.bar.__enter__()
+            self.task = self.bar.add_task(self.name, total=None, rate="")
+        return self
+
+    def __call__(self, done: int, total: int, runs: int) -> None:
+        elapsed = self.time.perf_counter() - self.start
+        rate = f"{runs / elapsed:,.0f} runs/s" if elapsed > 0 and runs else ""
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total, rate=rate)
+        elif not self.quiet and (done == total or elapsed - self.last >= 0.5 or runs == 0):
+            self.last = elapsed
+            print(f"{self.name}: {done}/{total} points stored {rate}".rstrip(), file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def sweep_command(
+    experiment: str = typer.Argument(..., help="Experiment file (YAML) or bundled experiment name."),
+    store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
+    workers: int = typer.Option(1, "--workers", "-w", help="Local worker processes (1 = in-process, no pool)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, tcp://host:port."),
+    dask_local: int | None = typer.Option(None, "--dask-local", help="Start a Dask LocalCluster of N workers."),
+    resume: bool = typer.Option(False, "--resume", help="Continue a stored sweep of this file; compute only missing points."),
+    chunk_points: int | None = typer.Option(None, "--chunk-points", min=1, help="Points per work unit (default: automatic)."),
+    sets: list[str] = typer.Option([], "--set", help="Override a field of the file, e.g. --set runs=200 --set design.n=64."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON report."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+) -> None:
+    """Run every point of an experiment and store the results (finished cells are cache hits)."""
+    try:
+        from detente.experiments.runner import make_executor, sweep
+        from detente.experiments.spec import load_experiment
+
+        exp = load_experiment(experiment, sets=_parse_sets(sets))
+        executor = make_executor(workers, scheduler, dask_local)
+        try:
+            with _Progress(exp.name, quiet or as_json) as progress:
+                report = sweep(exp, store, executor=executor, resume=resume, chunk_points=chunk_points,
+                               progress=progress, command=" ".join(["detente", *sys.argv[1:]]))
+        finally:
+            executor.close()
+    except user_errors() as exc:
+        fail(exc.problems)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: finished points are stored; continue with `detente sweep ... --resume`", err=True)
+        raise typer.Exit(130) from None
+    if as_json:
+        print_json(report.as_dict())
+        return
+    rate = report.runs / report.elapsed_s if report.elapsed_s else 0.0
+    typer.echo(f"{report.experiment}: {report.points} points ({report.cached} cached, {report.computed} computed), "
+               f"{report.runs:,} runs in {report.elapsed_s:.1f} s ({rate:,.0f} runs/s) with {report.executor}; "
+               f"stored in {report.store}")
+
+
+def results_command(
+    experiment: str | None = typer.Argument(None, help="A stored experiment (name or its file); omit to list."),
+    store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
+    out: Path | None = typer.Option(None, "--out", help="Write the results table to .csv or .parquet."),
+    sweeps: bool = typer.Option(False, "--sweeps", help="Show the sweep log (command, host, timings)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List stored experiments, or show one experiment's results (loaded from the store, nothing re-run)."""
+    try:
+        from detente.experiments.store import Store
+
+        with Store(store, read_only=True) as st:
+            if experiment is None:
+                frame = st.sweeps() if sweeps else st.experiments()
+                title = f"sweeps in {store}" if sweeps else f"experiments in {store}"
+            else:
+                name = _experiment_name(experiment)
+                frame = st.sweeps(name) if sweeps else st.results(name)
+                title = f"{name}: {'sweeps' if sweeps else 'results'}"
+    except user_errors() as exc:
+        fail(exc.problems)
+    if out is not None:
+        if out.suffix == ".parquet":
+            frame.to_parquet(out, index=False)
+        elif out.suffix == ".csv":
+            frame.to_csv(out, index=False)
+        else:
+            fail(f"--out {out}: expected a .csv or .parquet file name")
+        typer.echo(f"wrote {len(frame)} rows to {out}")
+        return
+    if as_json:
+        print_json(frame.to_dict(orient="records"))
+        return
+    shown = frame.drop(columns=[c for c in ("cell_key", "values_json", "spec_json") if c in frame.columns])
+    if len(shown) > 40:
+        title += f" (first 40 of {len(shown)} rows; --out FILE for all)"
+        shown = shown.head(40)
+    _console().print(_table(shown, title, "{:.4g}"))
+
+
+def sensitivity_command(
+    experiment: str = typer.Argument(..., help="A stored experiment (name or its file)."),
+    method: str = typer.Option("sobol", "--method", help="sobol or morris (must match the stored design)."),
+    outcome: list[str] = typer.Option([], "--outcome", help="Outcome(s) to analyse (default: all stored)."),
+    store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
+    conf_level: float = typer.Option(0.95, "--conf-level", min=0.5, max=0.999, help="Confidence level."),
+    plot: Path | None = typer.Option(None, "--plot", help="PNG path (default: EXPERIMENT-METHOD.png)."),
+    no_plot: bool = typer.Option(False, "--no-plot", help="Do not write a plot."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Sensitivity indices (SALib) from stored results: Sobol' S1/ST or Morris mu*, with confidence intervals."""
+    try:
+        from detente.experiments import sensitivity
+
+        name = _experiment_name(experiment)
+        indices = sensitivity.analyze(name, method, store, outcomes=outcome or None, conf_level=conf_level)
+        path = None if no_plot else sensitivity.plot(indices, method, plot or Path(f"{name}-{method}.png"),
+                                                     title=f"{name}: {method} indices")
+    except user_errors() as exc:
+        fail(exc.problems)
+    if as_json:
+        print_json({"experiment": name, "method": method, "plot": str(path) if path else None,
+                    "indices": indices.to_dict(orient="records")})
+        return
+    pct = int(round(conf_level * 100))
+    _console().print(_table(indices, f"{name}: {method} indices (± = {pct}% confidence interval half-width)"))
+    if path:
+        typer.echo(f"plot: {path}")
+
+
+def discover_command(
+    experiment: str = typer.Argument(..., help="A stored experiment (name or its file)."),
+    outcome: str = typer.Option(..., "--outcome", help="Stored outcome, e.g. p_durable (or 'durable')."),
+    threshold: float = typer.Option(..., "--threshold", help="The outcome occurs where value >= threshold."),
+    below: bool = typer.Option(False, "--below", help="The outcome occurs where value <= threshold instead."),
+    min_coverage: float = typer.Option(0.8, "--min-coverage", min=0.0, max=1.0,
+                                       help="Choose the densest box with at least this coverage."),
+    peel_alpha: float = typer.Option(0.05, "--peel-alpha", min=0.01, max=0.5, help="Share peeled per step."),
+    paste_alpha: float = typer.Option(0.05, "--paste-alpha", min=0.01, max=0.5, help="Share pasted per step."),
+    mass_min: float = typer.Option(0.05, "--mass-min", min=0.0, max=1.0, help="Smallest box mass."),
+    inputs: str | None = typer.Option(None, "--inputs", help="Comma-separated inputs (default: all varied)."),
+    store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
+    plot: Path | None = typer.Option(None, "--plot", help="PNG path (default: EXPERIMENT-prim.png)."),
+    no_plot: bool = typer.Option(False, "--no-plot", help="Do not write a plot."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Scenario discovery (PRIM) on stored results: where in input space does the outcome occur?"""
+    try:
+        from detente.errors import ExperimentError
+        from detente.experiments import discovery
+
+        name = _experiment_name(experiment)
+        frame, default_inputs, outcomes, rec = discovery.discovery_frame(name, store)
+        chosen = [s.strip() for s in inputs.split(",")] if inputs else default_inputs
+        unknown = [c for c in chosen if c not in frame.columns]
+        if unknown:
+            raise ExperimentError(f"--inputs: unknown input(s) {unknown}; expected some of {default_inputs}")
+        col, flag = discovery.outcome_flag(frame, outcome, outcomes, threshold, below)
+        result = discovery.prim(frame[chosen], flag, peel_alpha, paste_alpha, mass_min, min_coverage)
+        crossed = [c for c in ((rec["spec"].get("cross") or {}).get("conditions") or [])]
+        per_cell, conds = discovery.condition_table(frame, flag, crossed)
+        path = None if no_plot else discovery.plot(result, plot or Path(f"{name}-prim.png"),
+                                                   title=f"{name}: {col} {'<=' if below else '>='} {threshold:g}")
+    except user_errors() as exc:
+        fail(exc.problems)
+    box = result.box
+    if as_json:
+        print_json({"experiment": name, "outcome": col, "threshold": threshold, "below": below,
+                    "points": len(frame), "share_with_outcome": result.base_density,
+                    "box": {"coverage": box.coverage, "density": box.density, "mass": box.mass, "n": box.n,
+                            "limits": result.limits.to_dict(orient="records")},
+                    "trajectory": result.trajectory.to_dict(orient="records"),
+                    "cells": per_cell.to_dict(orient="records"), "conditions": conds.to_dict(orient="records"),
+                    "plot": str(path) if path else None})
+        return
+    con = _console()
+    sign = "<=" if below else ">="
+    con.print(f"{name}: {col} {sign} {threshold:g} in {int(round(result.base_density * len(frame)))} of "
+              f"{len(frame)} points ({result.base_density:.1%})")
+    con.print(f"chosen box (trajectory step {result.chosen}, pasted): coverage {box.coverage:.3f}, "
+              f"density {box.density:.3f}, mass {box.mass:.3f} ({box.n} points)")
+    con.print(_table(result.limits, "box limits (restricted inputs; qp = quasi-p-value of the restriction)", "{:.4g}"))
+    con.print(_table(result.trajectory, "peeling trajectory (coverage–density trade-off)"))
+    if len(per_cell) > 1:
+        con.print(_table(per_cell, f"share of points with {col} {sign} {threshold:g}, per cell"))
+    if len(conds):
+        con.print(_table(conds, "is each crossed condition necessary? (across the sampled uncertainty)"))
+    if path:
+        typer.echo(f"plot: {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sweep``, ``results``, ``sensitivity`` and ``discover``."""
+    app.command("sweep")(sweep_command)
+    app.command("results")(results_command)
+    app.command("sensitivity")(sensitivity_command)
+    app.command("discover")(discover_command)

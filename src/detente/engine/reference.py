@@ -1,0 +1,222 @@
+"""A scalar reference of the monthly step (theory.md §10.5), used only by tests.
+
+Written from the theory with plain Python floats and loops over (run, side, issue); it calls none of
+the numpy model functions. It reads the same ``Params`` and draws the same counter-based bits as
+``engine.step.step``, and writes every float expression in the same order, so the two agree bit for
+bit. The only transcendental, exp, goes through numpy's float64 exp (as the vectorised step does).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from detente.engine.compile import Params, Structure
+from detente.engine.random import site_bits
+from detente.engine.step import INTENT, LOGIT, NOISE, Month, State, site
+
+_TWO_M32 = 2.0**-32
+_TWO_M53 = 2.0**-53
+_LOW32 = 0xFFFFFFFF
+
+
+def _bits(key: int, where: int) -> int:
+    """64 counter-based bits of one site under one run's month key."""
+    return int(site_bits(np.uint64(key), np.uint64(where)))
+
+
+def _hi(bits: int) -> float:
+    return (bits >> 32) * _TWO_M32
+
+
+def _lo(bits: int) -> float:
+    return (bits & _LOW32) * _TWO_M32
+
+
+def _u53(bits: int) -> float:
+    return (bits >> 11) * _TWO_M53
+
+
+def _exp(x: float) -> float:
+    return float(np.exp(np.float64(x)))
+
+
+def _clip(x: float, lo: float, hi: float) -> float:
+    return min(max(x, lo), hi)
+
+
+def _sigma(x: float) -> float:
+    """Trust from log-odds: 1/(1 + e^-x)."""
+    return 1.0 / (1.0 + _exp(-x))
+
+
+def _payoffs(run: dict, s: int, k: int, r: float, tau: float, iota: float, invited: int) -> tuple:
+    """Side s's transformed payoffs on issue k (theory §10.4): R', T'_B, T'_M, S', P'."""
+    iss = run["issue"]
+    R = iss["R0"][k] + iss["w"][k] * tau
+    v = iss["v"][k] + iss["dv"][k] * iota
+    S = iss["S"][k]
+    if invited == s:
+        S = S + iota * (iss["S_incl"][k] - S)
+    P0 = iss["P0"][k]
+    TB = v * P0 + (1 - v) * iss["T_B"][k]
+    TM = v * P0 + (1 - v) * iss["T_M"][k]
+    Sv = v * P0 + (1 - v) * S
+    return (1 - r) * R, TB - r * Sv, TM - r * Sv, Sv - r * TB, (1 - r) * P0
+
+
+def _threshold(R: float, T: float, P: float, S: float) -> float:
+    """Kydd's t* = (P-S)/((R-T)+(P-S)); +inf for a PD (R <= T), 0 if S >= P (theory §1.2)."""
+    if R <= T:
+        return math.inf
+    if S >= P:
+        return 0.0
+    return (P - S) / ((R - T) + (P - S))
+
+
+def _run_month(run: dict, L: list, h: list, theta: list, z: list, a_prev: list, st: Structure, t: int, key: int):
+    """One month of one run; lists are [side] or [side][issue]; returns the new state and outputs."""
+    side = run["side"]
+    K = len(st.issues)
+    L_max = run["L_max"]
+
+    # 1. slow variables
+    h = [h[s] * (1.0 - side["eta_m"][s]) for s in range(2)] if t > 0 else list(h)
+    for j, (month, s, _) in enumerate(st.leadership):
+        if month == t:
+            h[s] = h[s] * (1.0 - run["lead_dh"][j])
+    theta = list(theta)
+    for s in range(2):
+        if st.join_month[s] == t:
+            theta[s] = True
+
+    # 2. events (positive and negative evidence summed per observer; bias on the negative), signals, reset
+    L = list(L)
+    if st.events:
+        pos, neg = [0.0, 0.0], [0.0, 0.0]
+        for j, (month, obs, _) in enumerate(st.events):
+            if month == t:
+                dl = run["ev_dl"][j]
+                pos[obs] = pos[obs] + max(dl, 0.0)
+                neg[obs] = neg[obs] + min(dl, 0.0)
+        for s in range(2):
+            L[s] = _clip(L[s] + pos[s] + (1.0 + side["beta"][s] * h[s]) * neg[s], -L_max, L_max)
+    for j, (month, sender, _, _) in enumerate(st.signals):
+        if month == t:
+            obs = 1 - sender
+            separating = run["sig_separating"][j]
+            if separating and theta[sender]:
+                L[obs] = L_max
+            elif not separating:
+                L[obs] = L[obs] - run["sig_log_mimic"][j]
+            L[obs] = _clip(L[obs], -L_max, L_max)
+    z = [[False] * K for _ in range(2)] if st.reset[t] else z
+
+    # 3. regime: payoffs, thresholds, exploitation flags, expected cooperation, G
+    tau, iota = run["tau"][t], run["iota"][t]
+    pay, t_star, e = [[None] * K, [None] * K], [[0.0] * K, [0.0] * K], [[False] * K, [False] * K]
+    for s in range(2):
+        r = side["r_new"][s] + (side["r_old"][s] - side["r_new"][s]) * h[s]
+        r = r / (1.0 + run["kappa_tau"] * tau)
+        for k in range(K):
+            Rp, TBp, TMp, Sp, Pp = _payoffs(run, s, k, r, tau, iota, int(st.invited[k]))
+            pay[s][k] = (Rp, TBp, TMp, Sp, Pp)
+            t_star[s][k] = _threshold(Rp, TBp, Pp, Sp)
+            e[s][k] = TMp > Rp
+    p = [_sigma(L[0]), _sigma(L[1])]
+    pi = [[1.0] * K, [1.0] * K]
+    for s in range(2):
+        for k in range(K):
+            if e[1 - s][k]:
+                pi[s][k] = p[s] + (1 - p[s]) * (1 - side["rho"][1 - s])
+    G = [pi[0][k] >= t_star[0][k] and pi[1][k] >= t_star[1][k] for k in range(K)]
+
+    # 4–6. intentions (closed: D; M exploits w.p. rho; B cooperates or logit; GTFT), noise, perception
+    a = [[False] * K for _ in range(2)]
+    flip_seen = [[False] * K for _ in range(2)]
+    for s in range(2):
+        for k in range(K):
+            ib = _bits(key, site(s, k, INTENT, K))
+            intend = G[k]
+            if G[k] and not theta[s] and e[s][k]:
+                intend = _hi(ib) >= side["rho"][s]
+            elif G[k] and theta[s] and math.isfinite(side["lam"][s]):
+                Rp, TBp, _, Sp, Pp = pay[s][k]
+                d_eu = pi[s][k] * (Rp - TBp) + (1 - pi[s][k]) * (Sp - Pp)
+                pr_c = 1.0 / (1.0 + _exp(-side["lam"][s] * d_eu))
+                intend = _u53(_bits(key, site(s, k, INTENT, K) + LOGIT)) < pr_c
+            if G[k] and z[s][k] and _lo(ib) >= side["q"][s]:
+                intend = False
+            nb = _bits(key, site(s, k, NOISE, K))
+            a[s][k] = intend != (_hi(nb) < side["eps"][s])
+            flip_seen[s][k] = _lo(nb) < side["mu"][1 - s]
+    o = [[a[1 - s][k] != flip_seen[s][k] for k in range(K)] for s in range(2)]
+
+    # 7. learn where informative (open, and the other's M type would exploit); one clip per month
+    for s in range(2):
+        j = 1 - s
+        total = 0.0
+        for k in range(K):
+            ell = run["ell_C"][j] if o[s][k] else run["ell_D"][j]
+            if not o[s][k] and not a_prev[s][k]:
+                ell = (1 - side["alpha"][s]) * ell
+            if ell < 0:
+                ell = (1 + side["beta"][s] * h[s]) * ell
+            gain = side["kappa"][s] * ell if (G[k] and e[j][k]) else 0.0
+            total = gain if k == 0 else total + gain
+        L[s] = _clip(L[s] + total, -L_max, L_max)
+
+    # 8. memory: grievance where the other's move was seen as D on an open issue
+    z = [[G[k] and not o[s][k] for k in range(K)] for s in range(2)]
+    return L, h, theta, z, a, G
+
+
+def _regime(G: list, strategic: np.ndarray) -> int:
+    if any(g and bool(strategic[k]) for k, g in enumerate(G)):
+        return 0
+    return 1 if any(G) else 2
+
+
+def _run_params(params: Params, i: int) -> dict:
+    """Run i's parameters as plain Python floats and lists."""
+    return {
+        "side": {name: [float(x) for x in arr[i]] for name, arr in params.side.items()},
+        "issue": {name: [float(x) for x in arr[i]] for name, arr in params.issue.items()},
+        "tau": [float(x) for x in params.tau[i]],
+        "iota": [float(x) for x in params.iota[i]],
+        "L_max": float(params.L_max[i]),
+        "kappa_tau": float(params.kappa_tau[i]),
+        "ell_C": [float(x) for x in params.ell_C[i]],
+        "ell_D": [float(x) for x in params.ell_D[i]],
+        "lead_dh": [float(x) for x in params.lead_dh[i]],
+        "sig_separating": [bool(x) for x in params.sig_separating[i]],
+        "sig_log_mimic": [float(x) for x in params.sig_log_mimic[i]],
+        "ev_dl": [float(x) for x in params.ev_dl[i]],
+    }
+
+
+def reference_step(state: State, params: Params, st: Structure, t: int, keys_t: np.ndarray) -> tuple[State, Month]:
+    """Advance every run by one month, one run, side and issue at a time (same contract as ``step``)."""
+    n, K = state.z.shape[0], state.z.shape[2]
+    L, h = np.zeros((n, 2)), np.zeros((n, 2))
+    theta = np.zeros((n, 2), bool)
+    z, a = np.zeros((n, 2, K), bool), np.zeros((n, 2, K), bool)
+    G = np.zeros((n, K), bool)
+    regime = np.zeros(n, np.int8)
+    for i in range(n):
+        out = _run_month(
+            _run_params(params, i),
+            [float(x) for x in state.L[i]],
+            [float(x) for x in state.h[i]],
+            [bool(x) for x in state.theta[i]],
+            [[bool(x) for x in row] for row in state.z[i]],
+            [[bool(x) for x in row] for row in state.a_prev[i]],
+            st,
+            t,
+            int(keys_t[i]),
+        )
+        L[i], h[i], theta[i], z[i], a[i], G[i] = out
+        regime[i] = _regime(out[5], st.strategic)
+    new = State(L=L, h=h, theta=theta, z=z, a_prev=a.copy())
+    return new, Month(G=G, a=a, regime=regime, mutual=a[:, 0, :] & a[:, 1, :])

@@ -1,0 +1,404 @@
+"""Typed scenario models (pydantic v2): sides, cohorts, issues, schedules, levers, events, variants.
+
+Field names follow theory.md §10.2–10.3; defaults are its §10.3 table. A scenario is validated once,
+here, at the edge; the engine only sees the arrays that ``engine.compile`` makes from it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from detente.scenario.distributions import Param, check_bounds
+
+
+def _bounded(low: float, high: float) -> Any:
+    return Annotated[Param, AfterValidator(lambda v: check_bounds(v, low, high))]
+
+
+Prob = _bounded(0.0, 1.0)
+Unit = _bounded(0.0, 1.0)
+NonNeg = _bounded(0.0, float("inf"))
+Real = _bounded(float("-inf"), float("inf"))
+
+_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+
+
+def _normalise_date(value: Any) -> str:
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError(f"expected a date as 'YYYY-MM' or 'YYYY-MM-DD', got {value!r}")
+    year, month, day = _DATE.match(value).groups()
+    try:
+        _dt.date(int(year), int(month), int(day or 1))
+    except ValueError as exc:
+        raise ValueError(f"not a calendar date: {value!r}") from exc
+    return value
+
+
+Date = Annotated[str, BeforeValidator(_normalise_date)]
+"""A month ('YYYY-MM') or day ('YYYY-MM-DD'); the simulation acts at month resolution."""
+
+
+def month_index(start: str, date: str) -> int:
+    """Months from ``start`` to ``date`` (both 'YYYY-MM[-DD]')."""
+    y0, m0 = int(start[:4]), int(start[5:7])
+    y1, m1 = int(date[:4]), int(date[5:7])
+    return (y1 - y0) * 12 + (m1 - m0)
+
+
+def month_label(start: str, index: int) -> str:
+    """The 'YYYY-MM' label of month ``index`` after ``start``."""
+    total = int(start[:4]) * 12 + int(start[5:7]) - 1 + index
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Elite(_Model):
+    """Elite cohorts (theory §8.2): Cold-War share and its exit hazard; relative-gains weight by cohort."""
+
+    h0: Unit = Field(0.3, description="Cold-War cohort share of the foreign-policy elite at the start.")
+    eta: Unit = Field(0.10, description="Annual exit hazard of the Cold-War cohort.")
+    r_old: Unit = Field(0.40, description="Relative-gains weight of the Cold-War cohort (zero-sum mindset).")
+    r_new: Unit = Field(0.05, description="Relative-gains weight of the post-Cold-War cohort.")
+
+
+class Belief(_Model):
+    """A side's starting belief that the other side is benign (Kydd's trust)."""
+
+    p0: Annotated[Param, AfterValidator(lambda v: check_bounds(v, 1e-6, 1 - 1e-6))] | Literal[
+        "from_history"
+    ] = Field(0.4, description="Starting trust Pr(other is B); 'from_history' replays the event record.")
+
+
+class Behaviour(_Model):
+    """How a side acts (theory §10.5 step 4–6)."""
+
+    eps: Prob = Field(0.02, description="Implementation noise: an intended move is flipped w.p. eps.")
+    mu: Prob = Field(
+        0.02, description="Opacity: others perceive this side's moves flipped w.p. mu (higher if opaque)."
+    )
+    rho: Prob = Field(0.5, description="Exploitation rate of this side's M type on issues it would exploit.")
+    q: Prob = Field(1 / 3, description="GTFT forgiveness after a perceived defection (Nowak–Sigmund).")
+    logit_lambda: NonNeg | None = Field(
+        None, description="Logit precision of the B type's choice (stochastic mode); null = threshold rule."
+    )
+
+
+class Learning(_Model):
+    """How a side updates trust (theory §10.5 step 7)."""
+
+    kappa: Unit = Field(0.25, description="Tempered-Bayes weight (1 = fully rational).")
+    alpha: Unit = Field(0.5, description="Attribution: a provoked defection counts (1 - alpha) as much.")
+    beta: NonNeg = Field(1.0, description="Cohort negativity bias: hostile evidence x (1 + beta*h).")
+
+
+TypeSpec = Literal["B", "M", "from_trust"] | Prob
+
+
+class Side(_Model):
+    """One of the two rival sides."""
+
+    name: str = Field(description="Display name.")
+    type: TypeSpec = Field(
+        "B",
+        description="True type: 'B' (benign), 'M' (malign), a probability of B, or 'from_trust' "
+        "(B with the probability given by the other side's starting trust).",
+    )
+    belief: Belief = Belief()
+    elite: Elite = Elite()
+    behaviour: Behaviour = Behaviour()
+    learning: Learning = Learning()
+
+
+class Inclusion(_Model):
+    """Architecture terms of an issue (theory §10.4): an inclusion offer to one side."""
+
+    invited: str = Field(description="The side invited into the architecture (its sucker payoff rises).")
+    dv: Unit = Field(0.5, description="Extra verification under full inclusion.")
+    S_incl: Real = Field(3.0, description="The invited side's sucker payoff under full inclusion.")
+
+
+class Issue(_Model):
+    """A 2x2 game played monthly by both sides (theory §10.4)."""
+
+    label: str | None = None
+    kind: Literal["tactical", "strategic"]
+    R0: Real = Field(4.0, description="Reward for mutual cooperation (B template).")
+    T_B: Real = Field(3.0, description="The B type's temptation (below R0: Assurance).")
+    P0: Real = Field(2.0, description="Punishment for mutual defection.")
+    T_M: Real = Field(6.0, description="The M type's temptation to exploit.")
+    S: Real = Field(0.0, description="Sucker payoff: exposure if exploited.")
+    v: Unit = Field(0.0, description="Verification: probability that cheating is detected (→ DD).")
+    w: Unit = Field(0.0, description="Relevance of diffuse common threats (R rises by w*tau).")
+    omega: NonNeg = Field(1.0, description="Weight in the cooperation index (1 tactical, 3 strategic).")
+    inclusion: Inclusion | None = None
+
+
+class Step(_Model):
+    """A piecewise-constant schedule value from ``start`` on."""
+
+    start: Date
+    value: NonNeg
+
+
+class Schedules(_Model):
+    """Global slow variables: common threat tau(t) and inclusion offer iota(t)."""
+
+    threat: list[Step] = Field(default_factory=list, description="tau(t) >= 0; 0 before the first step.")
+    inclusion: list[Step] = Field(default_factory=list, description="iota(t) in [0, 1]; 0 before.")
+
+    @model_validator(mode="after")
+    def _iota_unit(self) -> Schedules:
+        for i, step in enumerate(self.inclusion):
+            try:
+                check_bounds(step.value, 0.0, 1.0)
+            except ValueError as exc:
+                raise ValueError(f"inclusion.{i}.value: {exc}") from None
+        return self
+
+
+class Join(_Model):
+    """A type switch: ``side`` becomes benign (B) from ``date`` (condition 3b: Russia wants in)."""
+
+    side: str
+    date: Date
+
+
+class Leadership(_Model):
+    """A leadership change: the Cold-War share drops, h <- h*(1 - dh)."""
+
+    side: str
+    date: Date
+    dh: Unit
+
+
+class Reset(_Model):
+    """A reset: grievance flags cleared (forgiveness); beliefs unchanged (cheap talk, theory §1.5)."""
+
+    date: Date
+    label: str | None = None
+
+
+class Signal(_Model):
+    """A costly signal by ``sender`` of size ``size`` (theory §1.5, Kydd 2000)."""
+
+    date: Date
+    sender: str
+    size: NonNeg = Field(description="Cost of the concession; separating if size >= delta*(T_M - P0).")
+    issue: str | None = Field(None, description="Issue whose payoffs set the separating cost (default: first strategic).")
+    mimic: Prob = Field(1.0, description="Probability an M type mimics a non-separating signal (1 = cheap talk).")
+    delta: Unit = Field(0.9, description="Discount factor of the sender.")
+
+
+class Levers(_Model):
+    """Dated policy levers."""
+
+    joins: list[Join] = Field(default_factory=list)
+    leadership: list[Leadership] = Field(default_factory=list)
+    resets: list[Reset] = Field(default_factory=list)
+    signals: list[Signal] = Field(default_factory=list)
+
+
+class Event(_Model):
+    """A dated act by ``actor`` that moves ``observer``'s trust by -ln(lr) (theory §10.5 step 2)."""
+
+    date: Date
+    actor: str
+    observer: str
+    label: str | None = None
+    kind: str | None = None
+    goldstein: _bounded(-10.0, 10.0) | None = None
+    valence: Literal[-1, 0, 1] | None = None
+    lr: _bounded(1e-9, 1e9) | None = Field(
+        None, description="Likelihood ratio Pr(event | actor is M) / Pr(event | actor is B)."
+    )
+    probability: Prob = Field(1.0, description="Probability that the event happens in a run.")
+
+    @model_validator(mode="after")
+    def _evidence(self) -> Event:
+        if self.lr is None and (self.goldstein is None or self.valence is None):
+            raise ValueError("an event needs 'lr', or both 'goldstein' and 'valence'")
+        return self
+
+
+class Variant(_Model):
+    """A named bundle of overrides (a condition or a world): dotted path -> value."""
+
+    label: str | None = None
+    description: str | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+
+
+class History(_Model):
+    """Where the starting beliefs come from when a side's ``p0`` is 'from_history' (model.md §4).
+
+    The replay (``detente.history.assimilate``) runs from ``start`` with trust ``p_start`` through every
+    dated event up to ``until``; ``gamma`` scales events without an explicit likelihood ratio. ``cohort``,
+    ``threat`` and ``inclusion`` set the payoffs of the historical months for the regime test of the
+    calibration (``detente history``); see docs/history.md.
+    """
+
+    events: str | list[dict[str, Any]] = Field(
+        "bundled", description="'bundled', a path to an event table (CSV/Parquet/YAML), or a list of event rows."
+    )
+    periods: str = Field("bundled", description="'bundled' or a path to the labelled years (CSV).")
+    actors: dict[str, str] = Field(default_factory=dict, description="Actor code -> side id.")
+    start: Date = Field("1991-12", description="Date the replay starts from.")
+    until: Date | None = Field(
+        None, description="Last date whose events count (inclusive); default: the day before the scenario starts."
+    )
+    p_start: dict[str, float] = Field(default_factory=dict, description="Starting trust per side (default 0.5).")
+    gamma: NonNeg = Field(0.1, description="Event scale: ln(lr) = gamma*|goldstein|*(-valence).")
+    cohort: Literal["scenario", "backcast"] = Field(
+        "scenario",
+        description="Cold-War share h during the replay: the scenario's h0 throughout, or h0 run backwards "
+        "with the cohort hazard eta (capped at 1). Sets the negativity bias and r of past months.",
+    )
+    threat: list[Step] = Field(default_factory=list, description="tau(t) in the historical months (regime test).")
+    inclusion: list[Step] = Field(default_factory=list, description="iota(t) in the historical months (regime test).")
+    regime_at: Literal["modal", "mid-year", "year-end"] = Field(
+        "modal", description="Which months' regime a labelled year is compared with: the year's modal "
+        "month-end regime (ties: the later month), July, or December.",
+    )
+
+    @model_validator(mode="after")
+    def _history(self) -> History:
+        problems: list[str] = []
+        for side, p in self.p_start.items():
+            if not 0.0 < p < 1.0:
+                problems.append(f"p_start.{side}: expected a probability strictly between 0 and 1, got {p}")
+        for i, step in enumerate(self.inclusion):
+            try:
+                check_bounds(step.value, 0.0, 1.0)
+            except ValueError as exc:
+                problems.append(f"inclusion.{i}.value: {exc}")
+        if isinstance(self.events, list):
+            from detente.history.events import validate_rows
+
+            sides = set(self.actors.values())
+            _, rows_problems = validate_rows(self.events, "history.events", self.actors, sides,
+                                             where=lambda i, col: f"events.{i}.{col}")
+            problems.extend(rows_problems)
+        if self.until is not None and self.until < self.start:
+            problems.append(f"until: {self.until} is before the replay start {self.start}")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+
+class Scenario(_Model):
+    """A rivalry: two sides, issues, schedules, levers, events, conditions and worlds."""
+
+    name: str = Field(description="Short identifier.")
+    title: str | None = None
+    description: str | None = None
+    start: Date = Field(description="First simulated month.")
+    horizon: int = Field(240, ge=1, le=1200, description="Number of monthly steps.")
+    seed: int = Field(0, ge=0, description="Default random seed.")
+    runs: int = Field(10_000, ge=1, description="Default runs per cell.")
+    durable_months: int = Field(24, ge=1, description="Consecutive strategic months for a durable partnership.")
+    L_max: NonNeg = Field(6.906754778648554, description="Log-odds clip, ln(999).")
+    kappa_tau: NonNeg = Field(0.0, description="Optional: r_eff = r / (1 + kappa_tau*tau).")
+    event_scale: NonNeg = Field(0.1, description="gamma: ln(lr) = gamma*|goldstein|*(-valence) for events.")
+    sides: dict[str, Side]
+    issues: dict[str, Issue]
+    schedules: Schedules = Schedules()
+    levers: Levers = Levers()
+    events: list[Event] = Field(default_factory=list)
+    conditions: dict[str, Variant] = Field(default_factory=dict)
+    worlds: dict[str, Variant] = Field(default_factory=dict)
+    history: History | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        problems: list[str] = []
+        if len(self.sides) != 2:
+            raise ValueError(f"sides: a scenario needs exactly two sides, got {len(self.sides)} ({', '.join(self.sides) or 'none'})")
+        if not self.issues:
+            raise ValueError("issues: at least one issue is needed")
+        side_ids = set(self.sides)
+        first, last = self.start[:7], month_label(self.start, self.horizon - 1)
+
+        def side_ref(where: str, value: str) -> None:
+            if value not in side_ids:
+                problems.append(f"{where}: unknown side {value!r}; expected one of {sorted(side_ids)}")
+
+        def date_ref(where: str, value: str) -> None:
+            if not 0 <= month_index(self.start, value) < self.horizon:
+                problems.append(f"{where}: date {value} is outside the horizon {first} .. {last}")
+
+        for name, issue in self.issues.items():
+            if issue.inclusion is not None:
+                side_ref(f"issues.{name}.inclusion.invited", issue.inclusion.invited)
+        for key in ("threat", "inclusion"):
+            for i, step in enumerate(getattr(self.schedules, key)):
+                date_ref(f"schedules.{key}.{i}.start", step.start)
+        for key in ("joins", "leadership", "signals"):
+            for i, lever in enumerate(getattr(self.levers, key)):
+                side_ref(f"levers.{key}.{i}.{'sender' if key == 'signals' else 'side'}",
+                         lever.sender if key == "signals" else lever.side)
+                date_ref(f"levers.{key}.{i}.date", lever.date)
+        for i, reset in enumerate(self.levers.resets):
+            date_ref(f"levers.resets.{i}.date", reset.date)
+        for i, signal in enumerate(self.levers.signals):
+            if signal.issue is not None and signal.issue not in self.issues:
+                problems.append(f"levers.signals.{i}.issue: unknown issue {signal.issue!r}")
+        for i, event in enumerate(self.events):
+            side_ref(f"events.{i}.actor", event.actor)
+            side_ref(f"events.{i}.observer", event.observer)
+            if event.actor == event.observer:
+                problems.append(f"events.{i}: actor and observer must be different sides")
+            date_ref(f"events.{i}.date", event.date)
+        if self.history is not None:
+            for code, side in self.history.actors.items():
+                side_ref(f"history.actors.{code}", side)
+        for name, side in self.sides.items():
+            if side.belief.p0 == "from_history" and self.history is None:
+                problems.append(f"sides.{name}.belief.p0: 'from_history' needs a 'history' section")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def side_ids(self) -> tuple[str, str]:
+        """The two side ids in file order."""
+        a, b = self.sides
+        return a, b
+
+    def canonical_json(self) -> str:
+        """Canonical JSON of the scenario (sorted keys): what the content hash covers."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON (first 16 hex digits)."""
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()[:16]
+
+    def apply(self, overrides: dict[str, Any], origin: str = "overrides") -> Scenario:
+        """A new scenario with dotted-path ``overrides`` applied and validated again."""
+        from detente.scenario.overrides import apply_overrides
+
+        return apply_overrides(self, overrides, origin)
+
+    def cell(self, world: str | None = None, conditions: tuple[str, ...] | list[str] = ()) -> Scenario:
+        """The scenario of one experimental cell: a world's then each condition's overrides applied."""
+        from detente.scenario.overrides import apply_variants
+
+        return apply_variants(self, world, tuple(conditions))
+
+    def to_yaml(self) -> str:
+        """The scenario as YAML (loads back to an equal scenario)."""
+        from detente.scenario.load import dump_yaml
+
+        return dump_yaml(self)
