@@ -87,7 +87,9 @@ def build_context(scenario: Scenario, months: list[str]) -> Context:
     h = cohort_path(scenario, months)
     r = np.stack(
         [
-            relative_gains_weight(h[s], point(scenario.sides[sid].elite.r_old), point(scenario.sides[sid].elite.r_new))
+            relative_gains_weight(
+                h[s], point(scenario.sides[sid].elite.r_old), point(scenario.sides[sid].elite.r_new)
+            )
             for s, sid in enumerate(sides)
         ]
     )
@@ -104,8 +106,16 @@ def build_context(scenario: Scenario, months: list[str]) -> Context:
         inc = spec.inclusion
         for s, sid in enumerate(sides):
             pay = issue_payoffs(
-                point(spec.R0), point(spec.T_B), point(spec.P0), point(spec.T_M), point(spec.S), point(spec.v),
-                point(spec.w), r[s], tau=tau, iota=iota,
+                point(spec.R0),
+                point(spec.T_B),
+                point(spec.P0),
+                point(spec.T_M),
+                point(spec.S),
+                point(spec.v),
+                point(spec.w),
+                r[s],
+                tau=tau,
+                iota=iota,
                 dv=point(inc.dv) if inc else 0.0,
                 S_incl=point(inc.S_incl) if inc else None,
                 invited=bool(inc is not None and inc.invited == sid),

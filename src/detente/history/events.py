@@ -23,9 +23,27 @@ from detente.errors import EventDataError
 
 KINDS = frozenset(
     {
-        "agree", "cooperate", "aid", "consult", "endorse", "support", "yield", "concede", "retreat",
-        "investigate", "demand", "accuse", "disapprove", "reject", "threaten", "protest", "sanction",
-        "mobilize", "coerce", "assault", "fight",
+        "agree",
+        "cooperate",
+        "aid",
+        "consult",
+        "endorse",
+        "support",
+        "yield",
+        "concede",
+        "retreat",
+        "investigate",
+        "demand",
+        "accuse",
+        "disapprove",
+        "reject",
+        "threaten",
+        "protest",
+        "sanction",
+        "mobilize",
+        "coerce",
+        "assault",
+        "fight",
     }
 )
 """PLOVER top-level categories (README and 2021 versions) plus the record's brief kinds (endorse, yield)."""
@@ -76,8 +94,21 @@ class EventTable:
         """The table as a pandas DataFrame."""
         import pandas as pd
 
-        cols = ("date", "actor", "target", "kind", "goldstein", "valence", "lr", "observer", "cameo",
-                "issue", "description", "event_id", "in_seed")
+        cols = (
+            "date",
+            "actor",
+            "target",
+            "kind",
+            "goldstein",
+            "valence",
+            "lr",
+            "observer",
+            "cameo",
+            "issue",
+            "description",
+            "event_id",
+            "in_seed",
+        )
         return pd.DataFrame({c: getattr(self, c) for c in cols})
 
 
@@ -165,8 +196,10 @@ def validate_rows(
         if "goldstein" not in present and "lr" not in present:
             missing.append("goldstein")
         if missing:
-            return None, [f"{source}: missing column(s) {', '.join(missing)}; an event table needs "
-                          f"date, actor, target, kind, goldstein, dyad_valence (or lr)"]
+            return None, [
+                f"{source}: missing column(s) {', '.join(missing)}; an event table needs "
+                f"date, actor, target, kind, goldstein, dyad_valence (or lr)"
+            ]
     for i, row in enumerate(rows):
         date = _parse_date(row.get("date"))
         if date is None:
@@ -265,7 +298,9 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             data = data.get("events", data) if isinstance(data, dict) else data
             if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-                raise EventDataError(f"{path}: expected a list of event mappings (or a mapping with 'events')")
+                raise EventDataError(
+                    f"{path}: expected a list of event mappings (or a mapping with 'events')"
+                )
             return data
         with path.open(encoding="utf-8-sig", newline="") as f:
             return list(csv.DictReader(f))
@@ -296,7 +331,9 @@ def load_events(
         table, problems = validate_rows(rows, str(path), actors, sides, where=where)
     if problems:
         extra = len(problems) - MAX_LISTED
-        raise EventDataError(problems[:MAX_LISTED] + ([f"... and {extra} more problems"] if extra > 0 else []))
+        raise EventDataError(
+            problems[:MAX_LISTED] + ([f"... and {extra} more problems"] if extra > 0 else [])
+        )
     assert table is not None
     return table
 
@@ -330,7 +367,9 @@ def load_periods(source: str | Path = "bundled") -> Periods:
             problems.append(f"{here}: column 'regime': expected one of {', '.join(LABELS)}, got {regime!r}")
         alt = _text(row.get("alt_regime"))
         if alt and alt not in LABELS:
-            problems.append(f"{here}: column 'alt_regime': expected empty or one of {', '.join(LABELS)}, got {alt!r}")
+            problems.append(
+                f"{here}: column 'alt_regime': expected empty or one of {', '.join(LABELS)}, got {alt!r}"
+            )
         years.append(int(year) if year is not None else 0)
         regimes.append(regime)
         alts.append(alt)

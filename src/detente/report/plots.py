@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 REGIME_COLOURS = {"strategic": "#1b7837", "tactical": "#f1a340", "frozen": "#762a83"}
 SIDE_COLOURS = ("#2166ac", "#b2182b")
@@ -16,6 +17,13 @@ SIDE_COLOURS = ("#2166ac", "#b2182b")
 
 def _years(months: list[str]) -> np.ndarray:
     return np.array([int(m[:4]) + (int(m[5:7]) - 1) / 12 for m in months])
+
+
+def _frame(ax: Any, title: str, ylabel: str) -> None:
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
 
 
 def regime_axes(ax: Any, result: Any, title: str, legend: bool = True) -> None:
@@ -26,9 +34,7 @@ def regime_axes(ax: Any, result: Any, title: str, legend: bool = True) -> None:
                  colors=list(REGIME_COLOURS.values()), alpha=0.85)
     ax.set_ylim(0, 1)
     ax.set_xlim(x[0], x[-1])
-    ax.set_title(title, fontsize=9)
-    ax.set_xlabel("year")
-    ax.set_ylabel("share of runs")
+    _frame(ax, title, "share of runs")
     if legend:
         ax.legend(loc="lower left", fontsize=7, title="regime", title_fontsize=7)
 
@@ -45,9 +51,7 @@ def trust_axes(ax: Any, result: Any, title: str, legend: bool = True) -> None:
         ax.plot(x, q[2], color=SIDE_COLOURS[i], lw=1.5, label=f"{name}'s trust in the other (median)")
     ax.set_ylim(0, 1)
     ax.set_xlim(x[0], x[-1])
-    ax.set_title(title, fontsize=9)
-    ax.set_xlabel("year")
-    ax.set_ylabel("trust, Pr(other is benign)")
+    _frame(ax, title, "trust, Pr(other is benign)")
     if legend:
         ax.legend(loc="lower left", fontsize=7, title="bands: 25–75% and 5–95% of runs", title_fontsize=7)
 

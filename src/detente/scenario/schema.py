@@ -116,10 +116,10 @@ class Side(_Model):
         description="True type: 'B' (benign), 'M' (malign), a probability of B, or 'from_trust' "
         "(B with the probability given by the other side's starting trust).",
     )
-    belief: Belief = Belief()
-    elite: Elite = Elite()
-    behaviour: Behaviour = Behaviour()
-    learning: Learning = Learning()
+    belief: Belief = Field(Belief(), description="Starting trust in the other side.")
+    elite: Elite = Field(Elite(), description="Elite cohorts and their zero-sum weights.")
+    behaviour: Behaviour = Field(Behaviour(), description="Noise, exploitation and forgiveness.")
+    learning: Learning = Field(Learning(), description="How trust is updated.")
 
 
 class Inclusion(_Model):
@@ -133,8 +133,8 @@ class Inclusion(_Model):
 class Issue(_Model):
     """A 2x2 game played monthly by both sides (theory §10.4)."""
 
-    label: str | None = None
-    kind: Literal["tactical", "strategic"]
+    label: str | None = Field(None, description="Display name.")
+    kind: Literal["tactical", "strategic"] = Field(description="Tactical, or strategic (opens the strategic regime).")
     R0: Real = Field(4.0, description="Reward for mutual cooperation (B template).")
     T_B: Real = Field(3.0, description="The B type's temptation (below R0: Assurance).")
     P0: Real = Field(2.0, description="Punishment for mutual defection.")
@@ -143,7 +143,7 @@ class Issue(_Model):
     v: Unit = Field(0.0, description="Verification: probability that cheating is detected (→ DD).")
     w: Unit = Field(0.0, description="Relevance of diffuse common threats (R rises by w*tau).")
     omega: NonNeg = Field(1.0, description="Weight in the cooperation index (1 tactical, 3 strategic).")
-    inclusion: Inclusion | None = None
+    inclusion: Inclusion | None = Field(None, description="Architecture terms: an inclusion offer to one side.")
 
 
 class Step(_Model):
@@ -302,8 +302,8 @@ class Scenario(_Model):
     """A rivalry: two sides, issues, schedules, levers, events, conditions and worlds."""
 
     name: str = Field(description="Short identifier.")
-    title: str | None = None
-    description: str | None = None
+    title: str | None = Field(None, description="One-line title.")
+    description: str | None = Field(None, description="What the scenario represents.")
     start: Date = Field(description="First simulated month.")
     horizon: int = Field(240, ge=1, le=1200, description="Number of monthly steps.")
     seed: int = Field(0, ge=0, description="Default random seed.")
@@ -312,14 +312,14 @@ class Scenario(_Model):
     L_max: NonNeg = Field(6.906754778648554, description="Log-odds clip, ln(999).")
     kappa_tau: NonNeg = Field(0.0, description="Optional: r_eff = r / (1 + kappa_tau*tau).")
     event_scale: NonNeg = Field(0.1, description="gamma: ln(lr) = gamma*|goldstein|*(-valence) for events.")
-    sides: dict[str, Side]
-    issues: dict[str, Issue]
-    schedules: Schedules = Schedules()
-    levers: Levers = Levers()
-    events: list[Event] = Field(default_factory=list)
-    conditions: dict[str, Variant] = Field(default_factory=dict)
-    worlds: dict[str, Variant] = Field(default_factory=dict)
-    history: History | None = None
+    sides: dict[str, Side] = Field(description="Exactly two sides, keyed by a short id (e.g. W, R).")
+    issues: dict[str, Issue] = Field(description="The issues both sides play every month, keyed by id.")
+    schedules: Schedules = Field(Schedules(), description="Common threat and inclusion over time.")
+    levers: Levers = Field(Levers(), description="Dated joins, leadership changes, resets, costly signals.")
+    events: list[Event] = Field(default_factory=list, description="Dated acts that move trust.")
+    conditions: dict[str, Variant] = Field(default_factory=dict, description="Named overrides crossed in the factorial.")
+    worlds: dict[str, Variant] = Field(default_factory=dict, description="Named overrides of true types.")
+    history: History | None = Field(None, description="Event record that sets 'from_history' starting beliefs.")
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:

@@ -1,0 +1,51 @@
+"""Regenerate the field tables of docs/scenario-format.md from the pydantic models (run after schema edits)."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from detente.scenario import schema
+
+MODELS = [schema.Scenario, schema.Side, schema.Belief, schema.Elite, schema.Behaviour, schema.Learning,
+          schema.Issue, schema.Inclusion, schema.Schedules, schema.Step, schema.Levers, schema.Join,
+          schema.Leadership, schema.Reset, schema.Signal, schema.Event, schema.Variant, schema.History]
+BEGIN, END = "<!-- fields:begin -->", "<!-- fields:end -->"
+
+
+def _type(annotation: typing.Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    text = str(annotation).replace("typing.", "").replace("detente.scenario.schema.", "")
+    text = text.replace("detente.scenario.distributions.", "")
+    if "Uniform" in text:
+        text = "number or distribution"
+    return text.replace("|", "\\|")
+
+
+def tables() -> str:
+    out = []
+    for model in MODELS:
+        out.append(f"### `{model.__name__}`\n\n{(model.__doc__ or '').strip()}\n")
+        out.append("| field | type | default | meaning |\n|---|---|---|---|")
+        for name, field in model.model_fields.items():
+            default = "required" if field.is_required() else repr(field.get_default(call_default_factory=True))
+            if isinstance(field.get_default(call_default_factory=True), BaseModel):
+                default = "(defaults)"
+            out.append(f"| `{name}` | {_type(field.annotation)} | {default} | {(field.description or '').replace('|', chr(92) + '|')} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def main() -> None:
+    path = Path(__file__).resolve().parents[1] / "docs" / "scenario-format.md"
+    text = path.read_text()
+    head, rest = text.split(BEGIN)
+    _, tail = rest.split(END)
+    path.write_text(f"{head}{BEGIN}\n{tables()}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    main()
