@@ -24,7 +24,12 @@ SPEC = {
     "runs": 40,
     "seed": 9,
     "per_run": True,
-    "outcomes": ["p_durable", "mean_ci", "median_trust_R", {"name": "ms", "column": "months_strategic", "stat": "std"}],
+    "outcomes": [
+        "p_durable",
+        "mean_ci",
+        "median_trust_R",
+        {"name": "ms", "column": "months_strategic", "stat": "std"},
+    ],
 }
 
 
@@ -32,7 +37,9 @@ def run(tmp_path: Path, label: str, **flags: object) -> tuple[pd.DataFrame, pd.D
     store = tmp_path / f"{label}.duckdb"
     executor = make_executor(**flags)
     try:
-        report = sweep(load_experiment(SPEC), store, executor=executor, chunk_points=2 if label != "inproc" else 5)
+        report = sweep(
+            load_experiment(SPEC), store, executor=executor, chunk_points=2 if label != "inproc" else 5
+        )
     finally:
         executor.close()
     assert report.computed == 12 and report.status == "finished"

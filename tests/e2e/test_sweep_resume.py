@@ -18,7 +18,7 @@ DETENTE = str(Path(sys.executable).with_name("detente"))
 EXPERIMENT = """\
 name: crash
 model: ishigami
-model_options: {noise: 0.3, delay: 0.05}
+model_options: {noise: 0.3, delay: 0.03}
 parameters:
   - {path: x1, range: [-3.14159, 3.14159]}
   - {path: x2, range: [-3.14159, 3.14159]}
@@ -45,8 +45,12 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path: Path) -> None:
     exp = tmp_path / "crash.yaml"
     exp.write_text(EXPERIMENT)
     killed = tmp_path / "killed.duckdb"
-    proc = subprocess.Popen([DETENTE, "sweep", str(exp), "--store", str(killed), "--chunk-points", "2"],
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [DETENTE, "sweep", str(exp), "--store", str(killed), "--chunk-points", "2"],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         for line in proc.stderr:
             m = re.search(r"(\d+)/80 points stored", line)
@@ -59,18 +63,33 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path: Path) -> None:
     cells, distinct, outs = counts(killed)
     assert 0 < cells < 80 and cells == distinct and outs == 2 * cells
 
-    resumed = subprocess.run([DETENTE, "sweep", str(exp), "--store", str(killed), "--resume", "--json"],
-                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    resumed = subprocess.run(
+        [DETENTE, "sweep", str(exp), "--store", str(killed), "--resume", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert f'"cached": {cells}' in resumed.stdout and f'"computed": {80 - cells}' in resumed.stdout
 
     clean = tmp_path / "clean.duckdb"
-    full = subprocess.run([DETENTE, "sweep", str(exp), "--store", str(clean), "-q"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    full = subprocess.run(
+        [DETENTE, "sweep", str(exp), "--store", str(clean), "-q"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert full.returncode == 0, full.stderr
 
     assert counts(killed) == counts(clean) == (80, 80, 160)
     drop = ["elapsed_s"]
-    pd.testing.assert_frame_equal(load_results("crash", killed).drop(columns=drop),
-                                  load_results("crash", clean).drop(columns=drop), check_exact=True)
-    pd.testing.assert_frame_equal(load_per_run("crash", killed), load_per_run("crash", clean), check_exact=True)
+    pd.testing.assert_frame_equal(
+        load_results("crash", killed).drop(columns=drop),
+        load_results("crash", clean).drop(columns=drop),
+        check_exact=True,
+    )
+    pd.testing.assert_frame_equal(
+        load_per_run("crash", killed), load_per_run("crash", clean), check_exact=True
+    )

@@ -7,8 +7,11 @@ scores, normalised scores, wins, ranking); stochastic play is compared within Mo
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -95,16 +98,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def axelrod_results() -> dict:
-    spec = {
-        "sets": [
-            ([AXELROD_CLASS[n] for n in names], turns, reps) for names, turns, reps in DETERMINISTIC_SETS
-        ],
-        "pairs": [(AXELROD_CLASS[a], AXELROD_CLASS[b], noise) for a, b, noise in STOCHASTIC_PAIRS],
-        "turns": STOCHASTIC_TURNS,
-        "matches": STOCHASTIC_MATCHES,
-    }
+def _run_axelrod(spec: dict) -> dict:
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT, json.dumps(spec)],
         capture_output=True,
@@ -114,6 +108,29 @@ def axelrod_results() -> dict:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def axelrod_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Axelrod's answers, computed once per test session even under pytest-xdist (file lock)."""
+    spec = {
+        "sets": [
+            ([AXELROD_CLASS[n] for n in names], turns, reps) for names, turns, reps in DETERMINISTIC_SETS
+        ],
+        "pairs": [(AXELROD_CLASS[a], AXELROD_CLASS[b], noise) for a, b, noise in STOCHASTIC_PAIRS],
+        "turns": STOCHASTIC_TURNS,
+        "matches": STOCHASTIC_MATCHES,
+    }
+    digest = hashlib.sha256((SCRIPT + json.dumps(spec)).encode()).hexdigest()[:16]
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return _run_axelrod(spec)
+    shared = tmp_path_factory.getbasetemp().parent  # common to all xdist workers of this session
+    path = shared / f"axelrod-{digest}.json"
+    with open(shared / f"axelrod-{digest}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            path.write_text(json.dumps(_run_axelrod(spec)))
+    return json.loads(path.read_text())
 
 
 def test_axelrod_version_and_no_torch(axelrod_results: dict) -> None:

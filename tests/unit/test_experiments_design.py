@@ -11,12 +11,18 @@ from detente.experiments.spec import Parameter, load_experiment
 
 def exp(design: dict, params: list[dict] | None = None, **extra: object):
     params = params or [{"path": "x1", "range": [0, 1]}, {"path": "x2", "range": [-1, 1]}]
-    return load_experiment({"model": "ishigami", "parameters": params, "design": design, "outcomes": ["y"], **extra})
+    return load_experiment(
+        {"model": "ishigami", "parameters": params, "design": design, "outcomes": ["y"], **extra}
+    )
 
 
 def test_full_factorial_is_every_combination() -> None:
-    d = build_design(exp({"kind": "full_factorial", "levels": 3},
-                         [{"path": "x1", "range": [0, 1]}, {"path": "x2", "levels": ["a", "b"]}]))
+    d = build_design(
+        exp(
+            {"kind": "full_factorial", "levels": 3},
+            [{"path": "x1", "range": [0, 1]}, {"path": "x2", "levels": ["a", "b"]}],
+        )
+    )
     assert d.n_rows == 6
     assert sorted((v["x1"], v["x2"]) for v in d.values) == [(x, c) for x in (0.0, 0.5, 1.0) for c in "ab"]
 
@@ -42,8 +48,10 @@ def test_morris_size_and_grid() -> None:
 def test_designs_are_pure_functions_of_the_spec() -> None:
     for design in ({"kind": "lhs", "n": 9}, {"kind": "sobol", "n": 8}, {"kind": "morris", "trajectories": 3}):
         assert np.array_equal(build_design(exp(design)).unit, build_design(exp(design)).unit)
-    assert not np.array_equal(build_design(exp({"kind": "lhs", "n": 9})).unit,
-                              build_design(exp({"kind": "lhs", "n": 9}, seed=1)).unit)
+    assert not np.array_equal(
+        build_design(exp({"kind": "lhs", "n": 9})).unit,
+        build_design(exp({"kind": "lhs", "n": 9}, seed=1)).unit,
+    )
 
 
 def test_value_mapping() -> None:
@@ -55,8 +63,9 @@ def test_value_mapping() -> None:
 
 
 def test_cells_cross_worlds_and_conditions() -> None:
-    e = exp({"kind": "lhs", "n": 3}, cross={"worlds": ["w1", "w2"], "conditions": ["a", "b"]},
-            conditions=["c"])
+    e = exp(
+        {"kind": "lhs", "n": 3}, cross={"worlds": ["w1", "w2"], "conditions": ["a", "b"]}, conditions=["c"]
+    )
     d = build_design(e)
     assert len(d.cells) == 8
     assert {cell.conditions for cell in d.cells} == {("c",), ("c", "a"), ("c", "b"), ("c", "a", "b")}

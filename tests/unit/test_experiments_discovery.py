@@ -84,7 +84,9 @@ def test_never_occurring_outcome_is_a_clean_error() -> None:
 
 
 def test_condition_table_detects_necessity() -> None:
-    frame = pd.DataFrame({"cell": ["a", "b", "a", "b"], "c1": [True, False, True, False], "c2": [True, True, False, False]})
+    frame = pd.DataFrame(
+        {"cell": ["a", "b", "a", "b"], "c1": [True, False, True, False], "c2": [True, True, False, False]}
+    )
     per_cell, conds = discovery.condition_table(frame, np.array([True, False, False, False]), ["c1", "c2"])
     assert conds["necessary_in_sample"].tolist() == [True, True]
     assert per_cell["points"].sum() == 4

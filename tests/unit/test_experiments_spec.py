@@ -62,7 +62,9 @@ def test_set_overrides_fields_and_changes_hash(tmp_path: Path) -> None:
         ("{path: x3, levels: [0, 1, 2]}", "{path: x1, levels: [0, 1, 2]}", "parameters.2.path", 5),
     ],
 )
-def test_bad_fields_are_named_with_file_and_line(tmp_path: Path, replace: str, by: str, field: str, line: int) -> None:
+def test_bad_fields_are_named_with_file_and_line(
+    tmp_path: Path, replace: str, by: str, field: str, line: int
+) -> None:
     found = problems(tmp_path, GOOD.replace(replace, by))
     assert any(f"exp.yaml:{line}: {field}" in p for p in found), found
 

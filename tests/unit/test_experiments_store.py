@@ -21,8 +21,15 @@ PI = math.pi
 
 def ishigami(design: dict, **extra: object):
     params = [{"path": f"x{i}", "range": [-PI, PI]} for i in (1, 2, 3)]
-    spec = {"name": "ish", "model": "ishigami", "parameters": params, "design": design, "runs": 1,
-            "outcomes": ["y"], "seed": 11}
+    spec = {
+        "name": "ish",
+        "model": "ishigami",
+        "parameters": params,
+        "design": design,
+        "runs": 1,
+        "outcomes": ["y"],
+        "seed": 11,
+    }
     spec.update(extra)
     return load_experiment(spec)
 
@@ -50,7 +57,7 @@ def test_morris_ranks_ishigami_inputs(tmp_path: Path) -> None:
 def test_sensitivity_refuses_a_design_that_does_not_fit(tmp_path: Path) -> None:
     store = tmp_path / "l.duckdb"
     sweep(ishigami({"kind": "lhs", "n": 10}), store)
-    with pytest.raises(ExperimentError, match="stored design is 'lhs'.*sobol"):
+    with pytest.raises(ExperimentError, match=r"stored design is 'lhs'.*sobol"):
         sensitivity.analyze("ish", "sobol", store)
     with pytest.raises(ExperimentError, match="morris"):
         sensitivity.analyze("ish", "morris", store)
@@ -122,12 +129,25 @@ def test_unknown_outcome_is_a_clean_error(tmp_path: Path) -> None:
 def test_detente_model_sweep_stores_simulate_summaries(tmp_path: Path) -> None:
     import detente
 
-    exp = load_experiment({
-        "name": "tiny", "scenario": "reset-2009", "world": "spiral",
-        "parameters": [{"name": "p0", "path": ["sides.W.belief.p0", "sides.R.belief.p0"], "levels": [0.2, 0.6]}],
-        "design": {"kind": "full_factorial"}, "runs": 30, "seed": 4, "cross": {"conditions": ["inclusion"]},
-        "outcomes": ["p_durable", "mean_ci", {"name": "months", "column": "months_strategic", "stat": "mean"}],
-    })
+    exp = load_experiment(
+        {
+            "name": "tiny",
+            "scenario": "reset-2009",
+            "world": "spiral",
+            "parameters": [
+                {"name": "p0", "path": ["sides.W.belief.p0", "sides.R.belief.p0"], "levels": [0.2, 0.6]}
+            ],
+            "design": {"kind": "full_factorial"},
+            "runs": 30,
+            "seed": 4,
+            "cross": {"conditions": ["inclusion"]},
+            "outcomes": [
+                "p_durable",
+                "mean_ci",
+                {"name": "months", "column": "months_strategic", "stat": "mean"},
+            ],
+        }
+    )
     store = tmp_path / "d.duckdb"
     sweep(exp, store)
     frame = load_results("tiny", store)
@@ -141,8 +161,14 @@ def test_detente_model_sweep_stores_simulate_summaries(tmp_path: Path) -> None:
 
 
 def test_detente_model_checks_paths_and_conditions(tmp_path: Path) -> None:
-    spec = {"name": "bad", "scenario": "reset-2009", "design": {"kind": "lhs", "n": 2}, "outcomes": ["p_durable"],
-            "parameters": [{"path": "sides.R.elite.etaa", "range": [0, 0.1]}], "cross": {"conditions": ["nope"]}}
+    spec = {
+        "name": "bad",
+        "scenario": "reset-2009",
+        "design": {"kind": "lhs", "n": 2},
+        "outcomes": ["p_durable"],
+        "parameters": [{"path": "sides.R.elite.etaa", "range": [0, 0.1]}],
+        "cross": {"conditions": ["nope"]},
+    }
     with pytest.raises(ExperimentError) as info:
         sweep(load_experiment(spec), tmp_path / "b.duckdb")
     joined = "\n".join(info.value.problems)

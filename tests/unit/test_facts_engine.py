@@ -29,9 +29,13 @@ NO_COHORT = {"sides.W.elite.h0": 0.0, "sides.R.elite.h0": 0.0}
 W, R = 0, 1
 
 
+THEORY_BELIEFS = {"sides.W.belief.p0": 0.40, "sides.R.belief.p0": 0.35}
+"""Theory §10.8's "default" beliefs (the bundled scenario may start from the replayed history instead)."""
+
+
 @pytest.fixture(scope="module")
 def scenario():
-    return detente.load_scenario("reset-2009")
+    return detente.load_scenario("reset-2009").apply(THEORY_BELIEFS)
 
 
 def _compiled_regime(cell, t: int, n: int = 3):
@@ -68,8 +72,10 @@ def test_F21_default_baseline_regime_engine(scenario):
     assert pi[:, W, NONPROLIF] == pytest.approx(0.7, abs=TOL)
     assert pi[:, R, NONPROLIF] == pytest.approx(0.675, abs=TOL)
     assert np.isinf(t_star[:, :, ARCH]).all()
-    assert pay.R[:, W, ARCH] == pytest.approx(3.38, abs=TOL) and pay.T_B[:, W, ARCH] == pytest.approx(3.62, abs=TOL)
-    assert pay.R[:, R, ARCH] == pytest.approx(2.68, abs=TOL) and pay.T_B[:, R, ARCH] == pytest.approx(4.32, abs=TOL)
+    assert pay.R[:, W, ARCH] == pytest.approx(3.38, abs=TOL)
+    assert pay.T_B[:, W, ARCH] == pytest.approx(3.62, abs=TOL)
+    assert pay.R[:, R, ARCH] == pytest.approx(2.68, abs=TOL)
+    assert pay.T_B[:, R, ARCH] == pytest.approx(4.32, abs=TOL)
     assert (G == [True, True, True, False]).all()
     assert effective_threshold(t_star[0, R, NONPROLIF], 0.5) == pytest.approx(0.1910, abs=TOL4)
     # and the whole step opens exactly those issues in month 0 (tactical regime) in every world
@@ -142,7 +148,9 @@ def test_F24_condition_3b_one_observation_engine(scenario, reference):
 
 def test_F24_strategic_regime_needs_russia_to_want_in(scenario):
     benign = detente.simulate(scenario.cell("spiral", ALL3), runs=200, seed=11).summary()
-    malign = detente.simulate(scenario.cell("deterrence", ALL3).apply({"levers.joins": []}), runs=200, seed=11)
+    malign = detente.simulate(
+        scenario.cell("deterrence", ALL3).apply({"levers.joins": []}), runs=200, seed=11
+    )
     assert benign["p_durable"] > 0.9
     assert malign.summary()["p_durable"] == 0.0
     assert int(malign.runs["longest_strategic"].max()) < scenario.durable_months
@@ -191,7 +199,12 @@ def test_F7_events_through_engine(scenario):
         {"date": "2009-08", "actor": "R", "observer": "W", "lr": 4.0, "label": "Georgia-type"},
     ]
     cell = scenario.cell("spiral").apply(
-        {"sides.W.belief.p0": 0.5, "sides.W.learning.kappa": 0.0, "sides.W.learning.beta": 0.0, "events": events}
+        {
+            "sides.W.belief.p0": 0.5,
+            "sides.W.learning.kappa": 0.0,
+            "sides.W.learning.beta": 0.0,
+            "events": events,
+        }
     )
     res = detente.simulate(cell, runs=3, seed=1, paths=True)
     p_W = prob(res.paths["L"][:, :2, W])
@@ -205,7 +218,14 @@ def test_F11_signals_through_engine(scenario):
     L_max = base.L_max
 
     def p_W_after(size: float, mimic: float, r_type: str = "B") -> np.ndarray:
-        sig = {"date": "2009-07", "sender": "R", "size": size, "issue": "arms_control", "mimic": mimic, "delta": 0.9}
+        sig = {
+            "date": "2009-07",
+            "sender": "R",
+            "size": size,
+            "issue": "arms_control",
+            "mimic": mimic,
+            "delta": 0.9,
+        }
         cell = base.apply({"levers.signals": [sig], "sides.R.type": r_type})
         return prob(detente.simulate(cell, runs=3, seed=1, paths=True).paths["L"][:, 0, W])
 
@@ -217,8 +237,13 @@ def test_F11_signals_through_engine(scenario):
 
 def test_F20_cohort_through_engine(scenario):
     cell = scenario.cell("spiral").apply(
-        {"horizon": 241, "sides.R.elite.h0": 0.9, "sides.R.elite.eta": 0.05,
-         "sides.R.elite.r_old": 0.6, "sides.R.elite.r_new": 0.2}
+        {
+            "horizon": 241,
+            "sides.R.elite.h0": 0.9,
+            "sides.R.elite.eta": 0.05,
+            "sides.R.elite.r_old": 0.6,
+            "sides.R.elite.r_new": 0.2,
+        }
     )
     c = Compiled(cell, 1)
     assert c.draw(np.arange(1)).side["eta_m"][0, R] == pytest.approx(0.004265, abs=TOL)

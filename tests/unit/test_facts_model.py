@@ -30,14 +30,14 @@ def test_F1_trust_threshold():
 
 def test_F2_verification():
     pay = games.issue_payoffs(R0=4, T_B=3, P0=2, T_M=6, S=0, v=0.5, w=0, r=0)
-    assert pay.T_B == approx(2.5)
-    assert pay.S == approx(1.0)
+    assert approx(2.5) == pay.T_B
+    assert approx(1.0) == pay.S
     assert games.trust_threshold(pay.R, pay.T_B, pay.P, pay.S) == approx(0.4)
 
 
 def test_F3_common_threat():
     pay = games.issue_payoffs(R0=4, T_B=3, P0=2, T_M=6, S=0, v=0, w=1, r=0, tau=1.0)
-    assert pay.R == approx(5.0)
+    assert approx(5.0) == pay.R
     assert games.trust_threshold(pay.R, pay.T_B, pay.P, pay.S) == approx(0.5)
 
 
@@ -51,7 +51,8 @@ def test_F4_relative_gains_stag_hunt():
     assert not games.is_prisoners_dilemma(*games.relative_gains(4, 3, 1, 2, 0.33))
     for r in (0.34, 0.5, 0.9, 0.999):
         assert games.is_prisoners_dilemma(*games.relative_gains(4, 3, 1, 2, r))
-    assert not games.is_prisoners_dilemma(*games.relative_gains(4, 3, 1, 2, 1.0))  # constant-sum, not strict PD
+    # r = 1: constant-sum, not a strict PD
+    assert not games.is_prisoners_dilemma(*games.relative_gains(4, 3, 1, 2, 1.0))
     assert games.trust_threshold(*_rtps(games.relative_gains(4, 3, 1, 2, 0.3))) == approx(0.928571)
 
 
@@ -110,11 +111,11 @@ def test_F10_spiral_update():
 
 def test_F11_costly_signal():
     V_B, V_M = beliefs.signal_values(R=4, P=2, T_M=6, delta=0.9)
-    assert (V_B, V_M) == (approx(18.0), approx(3.6))
+    assert (approx(18.0), approx(3.6)) == (V_B, V_M)
     assert beliefs.separating_cost(2, 6, 0.9) == approx(3.6)
     assert V_B >= V_M  # separating
     V_B, V_M = beliefs.signal_values(R=4, P=2, T_M=6, delta=0.4)
-    assert (V_B, V_M) == (approx(4 / 3), approx(1.6))
+    assert (approx(4 / 3), approx(1.6)) == (V_B, V_M)
     assert V_B < V_M  # no separating signal
     assert beliefs.pooling_posterior(0.4, 0.5) == approx(0.571429)
     for p in (0.05, 0.4, 0.9):
@@ -173,8 +174,19 @@ def _side_payoffs(r: float, tau: float = 0.0, iota: float = 0.0, invited: bool =
     for name, (T_M, S, v, w) in ISSUES.items():
         arch = name == "arch"
         out[name] = games.issue_payoffs(
-            4.0, 3.0, 2.0, T_M, S, v, w, r, tau=tau, iota=iota,
-            dv=0.5 if arch else 0.0, S_incl=3.0 if arch else None, invited=invited and arch,
+            4.0,
+            3.0,
+            2.0,
+            T_M,
+            S,
+            v,
+            w,
+            r,
+            tau=tau,
+            iota=iota,
+            dv=0.5 if arch else 0.0,
+            S_incl=3.0 if arch else None,
+            invited=invited and arch,
         )
     return out
 
@@ -195,11 +207,12 @@ def test_F21_default_baseline_regime():
     for name, (tw, tr) in want.items():
         assert _threshold(W[name]) == pytest.approx(tw, abs=TOL4), name
         assert _threshold(R[name]) == pytest.approx(tr, abs=TOL4), name
-    assert not games.would_exploit(W["arms"]) and not games.would_exploit(R["arms"])  # verification: M cooperates
+    # under verification even the M type cooperates on arms control
+    assert not games.would_exploit(W["arms"]) and not games.would_exploit(R["arms"])
     for name in ("transit", "nonprolif", "arch"):
         assert games.would_exploit(W[name]) and games.would_exploit(R[name])
-    assert (W["arch"].R, W["arch"].T_B) == (approx(3.38), approx(3.62))
-    assert (R["arch"].R, R["arch"].T_B) == (approx(2.68), approx(4.32))
+    assert (approx(3.38), approx(3.62)) == (W["arch"].R, W["arch"].T_B)
+    assert (approx(2.68), approx(4.32)) == (R["arch"].R, R["arch"].T_B)
     assert math.isinf(_threshold(W["arch"])) and math.isinf(_threshold(R["arch"]))
     p_W, p_R, rho = 0.40, 0.35, 0.5
     G = []
@@ -214,7 +227,9 @@ def test_F21_default_baseline_regime():
     assert G == [True, True, True, False]
     assert regime.regime_label(np.array(G), np.array([False, False, False, True])) == regime.TACTICAL
     # the most fragile tactical issue: Russia's non-proliferation cooperation
-    p_star = {name: float(games.effective_threshold(_threshold(R[name]), rho)) for name in ("transit", "nonprolif")}
+    p_star = {
+        name: float(games.effective_threshold(_threshold(R[name]), rho)) for name in ("transit", "nonprolif")
+    }
     assert p_star["nonprolif"] == pytest.approx(0.1910, abs=TOL4)
     assert p_star["nonprolif"] == max(p_star.values())
 
@@ -246,8 +261,12 @@ def _arch_thresholds(cond1: bool, cond2: bool, cond3a: bool) -> tuple[float, flo
 def test_F23_three_conditions_jointly():
     pi_W, pi_R = 0.7, 0.675  # baseline beliefs (0.40, 0.35), rho = 0.5
     want_W = {
-        (1, 0, 0): 0.9098, (0, 1, 0): 0.9712, (0, 0, 1): 0.8093,
-        (1, 1, 0): 0.8491, (1, 0, 1): 0.7076, (0, 1, 1): 0.7284,
+        (1, 0, 0): 0.9098,
+        (0, 1, 0): 0.9712,
+        (0, 0, 1): 0.8093,
+        (1, 1, 0): 0.8491,
+        (1, 0, 1): 0.7076,
+        (0, 1, 1): 0.7284,
     }
     for conds, t_W in want_W.items():
         tw, tr = _arch_thresholds(*map(bool, conds))
@@ -268,7 +287,8 @@ def test_F24_condition_3b_one_observation():
     L0 = beliefs.log_odds(0.40)
     for saw_c, want in ((False, 0.260774), (True, 0.439750)):
         ell = beliefs.move_evidence(saw_c, o_B, o_M)
-        ell = beliefs.biased_evidence(ell, provoked=False, alpha=0.5, beta=1.0, h=0.0)  # h_W = 0, own last move C
+        # h_W = 0 and own previous move C: no negativity bias, no provocation discount
+        ell = beliefs.biased_evidence(ell, provoked=False, alpha=0.5, beta=1.0, h=0.0)
         p = beliefs.prob(beliefs.learn(L0, 0.25, ell, math.log(999)))
         assert p == approx(want)
     assert 0.260774 < games.effective_threshold(_arch_thresholds(True, True, True)[0], 0.5) < 0.439750

@@ -147,10 +147,14 @@ class ExperimentResult:
                 lines.append(f"{label}: durable partnership (P > {DURABLE_THRESHOLD}) in: {'; '.join(d['durable_cells'])}.")
             else:
                 lines.append(f"{label}: no cell reaches a durable partnership (P > {DURABLE_THRESHOLD}).")
-            if d["all_conditions_durable"]:
-                need = ("all three conditions are needed" if d["all_conditions_necessary"]
-                        else "but fewer conditions also suffice: " + "; ".join(d["durable_without_all"]))
-                lines.append(f"{label}: with all conditions P(durable) = {d['all_conditions_p_durable']:.3f}; {need}.")
+            p_all = d["all_conditions_p_durable"]
+            if not d["all_conditions_durable"]:
+                lines.append(f"{label}: even with all conditions P(durable) = {p_all:.3f} (not above {DURABLE_THRESHOLD}).")
+            elif d["all_conditions_necessary"]:
+                lines.append(f"{label}: only all conditions together give a durable partnership (P = {p_all:.3f}).")
+            else:
+                lines.append(f"{label}: all conditions give P(durable) = {p_all:.3f}, but fewer also suffice: "
+                             + "; ".join(d["durable_without_all"]) + ".")
             top = sorted(v["effects_on_p_durable"][w], key=lambda e: -abs(e["estimate"]))[:3]
             lines.append(f"{label}: largest effects on P(durable): "
                          + "; ".join(f"{e['effect']} {e['estimate']:+.3f} (se {e['se']:.3f})" for e in top) + ".")

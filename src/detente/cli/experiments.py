@@ -70,12 +70,26 @@ class _Progress:
     def __enter__(self) -> _Progress:
         if self.tty and not self.quiet:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("points"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                                TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True))
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("points"),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+            )
             self.bar.__enter__()
             self.task = self.bar.add_task(self.name, total=None, rate="")
         return self
@@ -97,12 +111,24 @@ class _Progress:
 def sweep_command(
     experiment: str = typer.Argument(..., help="Experiment file (YAML) or bundled experiment name."),
     store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
-    workers: int = typer.Option(1, "--workers", "-w", help="Local worker processes (1 = in-process, no pool)."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, tcp://host:port."),
-    dask_local: int | None = typer.Option(None, "--dask-local", help="Start a Dask LocalCluster of N workers."),
-    resume: bool = typer.Option(False, "--resume", help="Continue a stored sweep of this file; compute only missing points."),
-    chunk_points: int | None = typer.Option(None, "--chunk-points", min=1, help="Points per work unit (default: automatic)."),
-    sets: list[str] = typer.Option([], "--set", help="Override a field of the file, e.g. --set runs=200 --set design.n=64."),
+    workers: int = typer.Option(
+        1, "--workers", "-w", help="Local worker processes (1 = in-process, no pool)."
+    ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address, tcp://host:port."
+    ),
+    dask_local: int | None = typer.Option(
+        None, "--dask-local", help="Start a Dask LocalCluster of N workers."
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue a stored sweep of this file; compute only missing points."
+    ),
+    chunk_points: int | None = typer.Option(
+        None, "--chunk-points", min=1, help="Points per work unit (default: automatic)."
+    ),
+    sets: list[str] = typer.Option(
+        [], "--set", help="Override a field of the file, e.g. --set runs=200 --set design.n=64."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON report."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
 ) -> None:
@@ -115,26 +141,39 @@ def sweep_command(
         executor = make_executor(workers, scheduler, dask_local)
         try:
             with _Progress(exp.name, quiet or as_json) as progress:
-                report = sweep(exp, store, executor=executor, resume=resume, chunk_points=chunk_points,
-                               progress=progress, command=" ".join(["detente", *sys.argv[1:]]))
+                report = sweep(
+                    exp,
+                    store,
+                    executor=executor,
+                    resume=resume,
+                    chunk_points=chunk_points,
+                    progress=progress,
+                    command=" ".join(["detente", *sys.argv[1:]]),
+                )
         finally:
             executor.close()
     except user_errors() as exc:
         fail(exc.problems)
     except KeyboardInterrupt:
-        typer.echo("interrupted: finished points are stored; continue with `detente sweep ... --resume`", err=True)
+        typer.echo(
+            "interrupted: finished points are stored; continue with `detente sweep ... --resume`", err=True
+        )
         raise typer.Exit(130) from None
     if as_json:
         print_json(report.as_dict())
         return
     rate = report.runs / report.elapsed_s if report.elapsed_s else 0.0
-    typer.echo(f"{report.experiment}: {report.points} points ({report.cached} cached, {report.computed} computed), "
-               f"{report.runs:,} runs in {report.elapsed_s:.1f} s ({rate:,.0f} runs/s) with {report.executor}; "
-               f"stored in {report.store}")
+    typer.echo(
+        f"{report.experiment}: {report.points} points ({report.cached} cached, {report.computed} computed), "
+        f"{report.runs:,} runs in {report.elapsed_s:.1f} s ({rate:,.0f} runs/s) with {report.executor}; "
+        f"stored in {report.store}"
+    )
 
 
 def results_command(
-    experiment: str | None = typer.Argument(None, help="A stored experiment (name or its file); omit to list."),
+    experiment: str | None = typer.Argument(
+        None, help="A stored experiment (name or its file); omit to list."
+    ),
     store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
     out: Path | None = typer.Option(None, "--out", help="Write the results table to .csv or .parquet."),
     sweeps: bool = typer.Option(False, "--sweeps", help="Show the sweep log (command, host, timings)."),
@@ -166,7 +205,14 @@ def results_command(
     if as_json:
         print_json(frame.to_dict(orient="records"))
         return
-    shown = frame.drop(columns=[c for c in ("cell_key", "values_json", "spec_json") if c in frame.columns])
+    trivial = [
+        c
+        for c in ("cell", "world", "conditions")
+        if c in frame.columns and frame[c].nunique(dropna=False) <= 1
+    ]
+    shown = frame.drop(
+        columns=[c for c in ("cell_key", "values_json", "spec_json", *trivial) if c in frame.columns]
+    )
     if len(shown) > 40:
         title += f" (first 40 of {len(shown)} rows; --out FILE for all)"
         shown = shown.head(40)
@@ -189,15 +235,26 @@ def sensitivity_command(
 
         name = _experiment_name(experiment)
         indices = sensitivity.analyze(name, method, store, outcomes=outcome or None, conf_level=conf_level)
-        path = None if no_plot else sensitivity.plot(indices, method, plot or Path(f"{name}-{method}.png"),
-                                                     title=f"{name}: {method} indices")
+        path = (
+            None
+            if no_plot
+            else sensitivity.plot(
+                indices, method, plot or Path(f"{name}-{method}.png"), title=f"{name}: {method} indices"
+            )
+        )
     except user_errors() as exc:
         fail(exc.problems)
     if as_json:
-        print_json({"experiment": name, "method": method, "plot": str(path) if path else None,
-                    "indices": indices.to_dict(orient="records")})
+        print_json(
+            {
+                "experiment": name,
+                "method": method,
+                "plot": str(path) if path else None,
+                "indices": indices.to_dict(orient="records"),
+            }
+        )
         return
-    pct = int(round(conf_level * 100))
+    pct = round(conf_level * 100)
     _console().print(_table(indices, f"{name}: {method} indices (± = {pct}% confidence interval half-width)"))
     if path:
         typer.echo(f"plot: {path}")
@@ -208,10 +265,13 @@ def discover_command(
     outcome: str = typer.Option(..., "--outcome", help="Stored outcome, e.g. p_durable (or 'durable')."),
     threshold: float = typer.Option(..., "--threshold", help="The outcome occurs where value >= threshold."),
     below: bool = typer.Option(False, "--below", help="The outcome occurs where value <= threshold instead."),
-    min_coverage: float = typer.Option(0.8, "--min-coverage", min=0.0, max=1.0,
-                                       help="Choose the densest box with at least this coverage."),
+    min_coverage: float = typer.Option(
+        0.8, "--min-coverage", min=0.0, max=1.0, help="Choose the densest box with at least this coverage."
+    ),
     peel_alpha: float = typer.Option(0.05, "--peel-alpha", min=0.01, max=0.5, help="Share peeled per step."),
-    paste_alpha: float = typer.Option(0.05, "--paste-alpha", min=0.01, max=0.5, help="Share pasted per step."),
+    paste_alpha: float = typer.Option(
+        0.05, "--paste-alpha", min=0.01, max=0.5, help="Share pasted per step."
+    ),
     mass_min: float = typer.Option(0.05, "--mass-min", min=0.0, max=1.0, help="Smallest box mass."),
     inputs: str | None = typer.Option(None, "--inputs", help="Comma-separated inputs (default: all varied)."),
     store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
@@ -234,27 +294,56 @@ def discover_command(
         result = discovery.prim(frame[chosen], flag, peel_alpha, paste_alpha, mass_min, min_coverage)
         crossed = [c for c in ((rec["spec"].get("cross") or {}).get("conditions") or [])]
         per_cell, conds = discovery.condition_table(frame, flag, crossed)
-        path = None if no_plot else discovery.plot(result, plot or Path(f"{name}-prim.png"),
-                                                   title=f"{name}: {col} {'<=' if below else '>='} {threshold:g}")
+        path = (
+            None
+            if no_plot
+            else discovery.plot(
+                result,
+                plot or Path(f"{name}-prim.png"),
+                title=f"{name}: {col} {'<=' if below else '>='} {threshold:g}",
+            )
+        )
     except user_errors() as exc:
         fail(exc.problems)
     box = result.box
     if as_json:
-        print_json({"experiment": name, "outcome": col, "threshold": threshold, "below": below,
-                    "points": len(frame), "share_with_outcome": result.base_density,
-                    "box": {"coverage": box.coverage, "density": box.density, "mass": box.mass, "n": box.n,
-                            "limits": result.limits.to_dict(orient="records")},
-                    "trajectory": result.trajectory.to_dict(orient="records"),
-                    "cells": per_cell.to_dict(orient="records"), "conditions": conds.to_dict(orient="records"),
-                    "plot": str(path) if path else None})
+        print_json(
+            {
+                "experiment": name,
+                "outcome": col,
+                "threshold": threshold,
+                "below": below,
+                "points": len(frame),
+                "share_with_outcome": result.base_density,
+                "box": {
+                    "coverage": box.coverage,
+                    "density": box.density,
+                    "mass": box.mass,
+                    "n": box.n,
+                    "limits": result.limits.to_dict(orient="records"),
+                },
+                "trajectory": result.trajectory.to_dict(orient="records"),
+                "cells": per_cell.to_dict(orient="records"),
+                "conditions": conds.to_dict(orient="records"),
+                "plot": str(path) if path else None,
+            }
+        )
         return
     con = _console()
     sign = "<=" if below else ">="
-    con.print(f"{name}: {col} {sign} {threshold:g} in {int(round(result.base_density * len(frame)))} of "
-              f"{len(frame)} points ({result.base_density:.1%})")
-    con.print(f"chosen box (trajectory step {result.chosen}, pasted): coverage {box.coverage:.3f}, "
-              f"density {box.density:.3f}, mass {box.mass:.3f} ({box.n} points)")
-    con.print(_table(result.limits, "box limits (restricted inputs; qp = quasi-p-value of the restriction)", "{:.4g}"))
+    con.print(
+        f"{name}: {col} {sign} {threshold:g} in {round(result.base_density * len(frame))} of "
+        f"{len(frame)} points ({result.base_density:.1%})"
+    )
+    con.print(
+        f"chosen box (trajectory step {result.chosen}, pasted): coverage {box.coverage:.3f}, "
+        f"density {box.density:.3f}, mass {box.mass:.3f} ({box.n} points)"
+    )
+    con.print(
+        _table(
+            result.limits, "box limits (restricted inputs; qp = quasi-p-value of the restriction)", "{:.4g}"
+        )
+    )
     con.print(_table(result.trajectory, "peeling trajectory (coverage–density trade-off)"))
     if len(per_cell) > 1:
         con.print(_table(per_cell, f"share of points with {col} {sign} {threshold:g}, per cell"))

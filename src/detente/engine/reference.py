@@ -75,7 +75,9 @@ def _threshold(R: float, T: float, P: float, S: float) -> float:
     return (P - S) / ((R - T) + (P - S))
 
 
-def _run_month(run: dict, L: list, h: list, theta: list, z: list, a_prev: list, st: Structure, t: int, key: int):
+def _run_month(
+    run: dict, L: list, h: list, theta: list, z: list, a_prev: list, st: Structure, t: int, key: int
+):
     """One month of one run; lists are [side] or [side][issue]; returns the new state and outputs."""
     side = run["side"]
     K = len(st.issues)
@@ -196,7 +198,9 @@ def _run_params(params: Params, i: int) -> dict:
     }
 
 
-def reference_step(state: State, params: Params, st: Structure, t: int, keys_t: np.ndarray) -> tuple[State, Month]:
+def reference_step(
+    state: State, params: Params, st: Structure, t: int, keys_t: np.ndarray
+) -> tuple[State, Month]:
     """Advance every run by one month, one run, side and issue at a time (same contract as ``step``)."""
     n, K = state.z.shape[0], state.z.shape[2]
     L, h = np.zeros((n, 2)), np.zeros((n, 2))

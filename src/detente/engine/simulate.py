@@ -149,6 +149,12 @@ def resolve_initial_trust(scenario: Scenario) -> dict[str, float]:
     return starting_trust(scenario)
 
 
+def _history_provenance(scenario: Scenario) -> dict[str, Any]:
+    from detente.history.assimilate import history_provenance
+
+    return {"history": history_provenance(scenario)}
+
+
 @dataclass
 class Provenance:
     """Where a result came from: enough to reproduce it."""
@@ -231,5 +237,6 @@ def simulate(
         version=__version__,
         initial_trust=trust0,
         seconds=time.perf_counter() - started,
+        extra=_history_provenance(cell) if trust0 else {},
     )
     return SimulationResult(cell, compiled, totals, summaries, full, prov)

@@ -156,6 +156,8 @@ def point_seed(experiment: Experiment, point: DesignPoint) -> int:
     from detente.engine.random import mix64
 
     with np.errstate(over="ignore"):
-        key = mix64(np.asarray([spec.seed], dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-                    + np.uint64(point.row + 1))
+        key = mix64(
+            np.asarray([spec.seed], dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+            + np.uint64(point.row + 1)
+        )
     return int(key[0] >> np.uint64(1))

@@ -48,15 +48,19 @@ class _Data:
     def __init__(self, x: Any, y: np.ndarray) -> None:
         self.names = list(x.columns)
         self.numeric = {c: x[c].dtype.kind in "iuf" for c in self.names}
-        self.cols = {c: (x[c].to_numpy(dtype=float) if self.numeric[c] else x[c].astype(str).to_numpy())
-                     for c in self.names}
+        self.cols = {
+            c: (x[c].to_numpy(dtype=float) if self.numeric[c] else x[c].astype(str).to_numpy())
+            for c in self.names
+        }
         self.y = np.asarray(y, dtype=float)
         self.total = float(self.y.sum())
         self.n = len(self.y)
 
     def full_box(self) -> dict[str, Any]:
-        return {c: (float(np.min(v)), float(np.max(v))) if self.numeric[c] else frozenset(np.unique(v))
-                for c, v in self.cols.items()}
+        return {
+            c: (float(np.min(v)), float(np.max(v))) if self.numeric[c] else frozenset(np.unique(v))
+            for c, v in self.cols.items()
+        }
 
     def member(self, c: str, lim: Any) -> np.ndarray:
         v = self.cols[c]
@@ -74,7 +78,9 @@ class _Data:
         return Box(dict(limits), k / self.total if self.total else 0.0, k / n if n else 0.0, n / self.n, n)
 
 
-def _peels(data: _Data, limits: dict[str, Any], inbox: np.ndarray, alpha: float) -> list[tuple[str, Any, np.ndarray]]:
+def _peels(
+    data: _Data, limits: dict[str, Any], inbox: np.ndarray, alpha: float
+) -> list[tuple[str, Any, np.ndarray]]:
     """Candidate peels: (input, new limit, new membership)."""
     out = []
     for c in data.names:
@@ -101,8 +107,14 @@ def _restricted(data: _Data, full: dict[str, Any], limits: dict[str, Any]) -> li
     return [c for c in data.names if limits[c] != full[c]]
 
 
-def prim(x: Any, y: Any, peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05,
-         min_coverage: float = 0.8) -> PrimResult:
+def prim(
+    x: Any,
+    y: Any,
+    peel_alpha: float = 0.05,
+    paste_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    min_coverage: float = 0.8,
+) -> PrimResult:
     """PRIM on inputs ``x`` (pandas DataFrame) and a boolean outcome ``y``; choose the densest box on the
     peeling trajectory with coverage >= ``min_coverage``, then paste it."""
     import pandas as pd
@@ -111,8 +123,9 @@ def prim(x: Any, y: Any, peel_alpha: float = 0.05, paste_alpha: float = 0.05, ma
     if len(y) != len(x) or len(y) == 0:
         raise ExperimentError("discover: inputs and outcome must have the same, non-zero number of rows")
     if not y.any():
-        raise ExperimentError("discover: the outcome never occurs in the stored results; lower --threshold "
-                              "or check --outcome")
+        raise ExperimentError(
+            "discover: the outcome never occurs in the stored results; lower --threshold or check --outcome"
+        )
     data = _Data(x.reset_index(drop=True), y)
     full = data.full_box()
     limits = dict(full)
@@ -133,12 +146,25 @@ def prim(x: Any, y: Any, peel_alpha: float = 0.05, paste_alpha: float = 0.05, ma
         limits[best[2]] = best[3]
         inbox = best[4]
         boxes.append(data.stats(limits, inbox))
-    traj = pd.DataFrame([{"box": i, "coverage": b.coverage, "density": b.density, "mass": b.mass, "n": b.n,
-                          "restricted": len(_restricted(data, full, b.limits))} for i, b in enumerate(boxes)])
+    traj = pd.DataFrame(
+        [
+            {
+                "box": i,
+                "coverage": b.coverage,
+                "density": b.density,
+                "mass": b.mass,
+                "n": b.n,
+                "restricted": len(_restricted(data, full, b.limits)),
+            }
+            for i, b in enumerate(boxes)
+        ]
+    )
     eligible = [i for i, b in enumerate(boxes) if b.coverage >= min_coverage - 1e-12]
     chosen = max(eligible, key=lambda i: (boxes[i].density, -i)) if eligible else 0
     box = paste(data, boxes[chosen].limits, full, paste_alpha)
-    return PrimResult(traj, boxes, chosen, box, limits_table(data, full, box), data.total / data.n, data.names)
+    return PrimResult(
+        traj, boxes, chosen, box, limits_table(data, full, box), data.total / data.n, data.names
+    )
 
 
 def paste(data: _Data, limits: dict[str, Any], full: dict[str, Any], alpha: float) -> Box:
@@ -188,18 +214,40 @@ def limits_table(data: _Data, full: dict[str, Any], box: Box) -> Any:
         p = float(binom.sf(k_box - 1, box.n, relaxed.density)) if relaxed.n else float("nan")
         lim = box.limits[c]
         if data.numeric[c]:
-            rows.append({"input": c, "low": lim[0], "high": lim[1], "full_low": full[c][0],
-                         "full_high": full[c][1], "categories": "", "qp_value": p})
+            rows.append(
+                {
+                    "input": c,
+                    "low": lim[0],
+                    "high": lim[1],
+                    "full_low": full[c][0],
+                    "full_high": full[c][1],
+                    "categories": "",
+                    "qp_value": p,
+                }
+            )
         else:
-            rows.append({"input": c, "low": np.nan, "high": np.nan, "full_low": np.nan, "full_high": np.nan,
-                         "categories": ", ".join(sorted(lim)), "qp_value": p})
-    return pd.DataFrame(rows, columns=["input", "low", "high", "full_low", "full_high", "categories", "qp_value"])
+            rows.append(
+                {
+                    "input": c,
+                    "low": np.nan,
+                    "high": np.nan,
+                    "full_low": np.nan,
+                    "full_high": np.nan,
+                    "categories": ", ".join(sorted(lim)),
+                    "qp_value": p,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["input", "low", "high", "full_low", "full_high", "categories", "qp_value"]
+    )
 
 
 # --- on stored results ------------------------------------------------------------------------------
 
 
-def discovery_frame(name: str, store: str | Path = DEFAULT_STORE) -> tuple[Any, list[str], list[str], dict[str, Any]]:
+def discovery_frame(
+    name: str, store: str | Path = DEFAULT_STORE
+) -> tuple[Any, list[str], list[str], dict[str, Any]]:
     """Stored results, the input columns PRIM should use (parameters, crossed flags, world) and the outcomes."""
     with Store(store, read_only=True) as st:
         rec = st.experiment_record(name)
@@ -212,7 +260,9 @@ def discovery_frame(name: str, store: str | Path = DEFAULT_STORE) -> tuple[Any, 
     return frame, inputs, rec["outcomes"], rec
 
 
-def outcome_flag(frame: Any, outcome: str, outcomes: list[str], threshold: float, below: bool) -> tuple[str, np.ndarray]:
+def outcome_flag(
+    frame: Any, outcome: str, outcomes: list[str], threshold: float, below: bool
+) -> tuple[str, np.ndarray]:
     """The boolean outcome of interest (``outcome >= threshold``, or ``<=`` with ``below``)."""
     name = outcome
     if name not in outcomes and f"p_{name}" in outcomes:
@@ -233,10 +283,15 @@ def condition_table(frame: Any, flag: np.ndarray, conditions: list[str]) -> Any:
     rows = []
     for c in conditions:
         on, off = f[f[c]], f[~f[c]]
-        rows.append({"condition": c, "share_when_on": float(on["_y"].mean()) if len(on) else np.nan,
-                     "share_when_off": float(off["_y"].mean()) if len(off) else np.nan,
-                     "occurrences_without_it": int(off["_y"].sum()),
-                     "necessary_in_sample": bool(len(off) and off["_y"].sum() == 0)})
+        rows.append(
+            {
+                "condition": c,
+                "share_when_on": float(on["_y"].mean()) if len(on) else np.nan,
+                "share_when_off": float(off["_y"].mean()) if len(off) else np.nan,
+                "occurrences_without_it": int(off["_y"].sum()),
+                "necessary_in_sample": bool(len(off) and off["_y"].sum() == 0),
+            }
+        )
     return per_cell, pd.DataFrame(rows)
 
 
@@ -251,8 +306,14 @@ def plot(result: PrimResult, path: str | Path, title: str = "") -> Path:
     t = result.trajectory
     sc = ax1.scatter(t["coverage"], t["density"], c=t["restricted"], cmap="viridis", s=18)
     fig.colorbar(sc, ax=ax1, label="restricted inputs")
-    ax1.scatter([result.box.coverage], [result.box.density], marker="*", s=220, color="crimson",
-                label=f"chosen (pasted): cov {result.box.coverage:.2f}, dens {result.box.density:.2f}")
+    ax1.scatter(
+        [result.box.coverage],
+        [result.box.density],
+        marker="*",
+        s=220,
+        color="crimson",
+        label=f"chosen (pasted): cov {result.box.coverage:.2f}, dens {result.box.density:.2f}",
+    )
     ax1.set_xlabel("coverage")
     ax1.set_ylabel("density")
     ax1.set_xlim(0, 1.02)

@@ -18,10 +18,16 @@ from detente.errors import DetenteError, ExperimentError
 from detente.experiments.spec import Experiment, Outcome
 
 STAT_FUNCS = {
-    "mean": np.mean, "median": np.median, "std": lambda x: np.std(x, ddof=1) if len(x) > 1 else 0.0,
-    "min": np.min, "max": np.max, "sum": np.sum,
-    "q05": lambda x: np.quantile(x, 0.05), "q25": lambda x: np.quantile(x, 0.25),
-    "q75": lambda x: np.quantile(x, 0.75), "q95": lambda x: np.quantile(x, 0.95),
+    "mean": np.mean,
+    "median": np.median,
+    "std": lambda x: np.std(x, ddof=1) if len(x) > 1 else 0.0,
+    "min": np.min,
+    "max": np.max,
+    "sum": np.sum,
+    "q05": lambda x: np.quantile(x, 0.05),
+    "q25": lambda x: np.quantile(x, 0.25),
+    "q75": lambda x: np.quantile(x, 0.75),
+    "q95": lambda x: np.quantile(x, 0.95),
 }
 
 
@@ -34,17 +40,28 @@ class Model(Protocol):
     def check(self, experiment: Experiment, base: Any) -> list[str]:
         """Problems with the experiment for this model (empty if fine)."""
 
-    def content(self, base: Any, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...]) -> str:
+    def content(
+        self, base: Any, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...]
+    ) -> str:
         """Canonical text of what a point evaluates (hashed into the cell key)."""
 
     def evaluate(
-        self, base: Any, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...],
-        seed: int, runs: int, outcomes: tuple[Outcome, ...], per_run: bool,
+        self,
+        base: Any,
+        overrides: dict[str, Any],
+        world: str | None,
+        conditions: tuple[str, ...],
+        seed: int,
+        runs: int,
+        outcomes: tuple[Outcome, ...],
+        per_run: bool,
     ) -> tuple[dict[str, float], Any]:
         """Outcome values and, if ``per_run``, a per-run pandas DataFrame."""
 
 
-def outcome_values(summary: dict[str, Any], runs_frame: Any, outcomes: tuple[Outcome, ...]) -> dict[str, float]:
+def outcome_values(
+    summary: dict[str, Any], runs_frame: Any, outcomes: tuple[Outcome, ...]
+) -> dict[str, float]:
     """The requested outcomes from a summary mapping and a per-run frame (KeyError names a missing one)."""
     out: dict[str, float] = {}
     for o in outcomes:
@@ -84,24 +101,37 @@ class DetenteModel:
                 base.apply(dict.fromkeys(param.paths, value), origin=param.label)
             except DetenteError as exc:
                 problems += [f"{experiment.source}: parameters.{i}.path: {p}" for p in exc.problems]
-        worlds = [spec.world] + list(spec.cross.worlds or [] if spec.cross else [])
+        worlds = [spec.world, *((spec.cross.worlds or []) if spec.cross else [])]
         for w in worlds:
             if w is not None and w not in base.worlds:
-                problems.append(f"{experiment.source}: world: unknown world {w!r}; "
-                                f"scenario {base.name!r} has: {', '.join(base.worlds) or 'none'}")
-        conds = list(spec.conditions) + list(spec.cross.conditions or [] if spec.cross else [])
+                problems.append(
+                    f"{experiment.source}: world: unknown world {w!r}; "
+                    f"scenario {base.name!r} has: {', '.join(base.worlds) or 'none'}"
+                )
+        conds = [*spec.conditions, *((spec.cross.conditions or []) if spec.cross else [])]
         for c in conds:
             if c not in base.conditions:
-                problems.append(f"{experiment.source}: conditions: unknown condition {c!r}; "
-                                f"scenario {base.name!r} has: {', '.join(base.conditions) or 'none'}")
+                problems.append(
+                    f"{experiment.source}: conditions: unknown condition {c!r}; "
+                    f"scenario {base.name!r} has: {', '.join(base.conditions) or 'none'}"
+                )
         return problems
 
-    def content(self, base: Any, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...]) -> str:
+    def content(
+        self, base: Any, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...]
+    ) -> str:
         return base.apply(overrides).cell(world=world, conditions=conditions).canonical_json()
 
     def evaluate(
-        self, base: Any, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...],
-        seed: int, runs: int, outcomes: tuple[Outcome, ...], per_run: bool,
+        self,
+        base: Any,
+        overrides: dict[str, Any],
+        world: str | None,
+        conditions: tuple[str, ...],
+        seed: int,
+        runs: int,
+        outcomes: tuple[Outcome, ...],
+        per_run: bool,
     ) -> tuple[dict[str, float], Any]:
         import detente
 
@@ -122,23 +152,40 @@ class IshigamiModel:
         opts = {"a": 7.0, "b": 0.1, "noise": 0.0, "delay": 0.0}
         unknown = set(experiment.spec.model_options) - set(opts)
         if unknown:
-            raise ExperimentError(f"{experiment.source}: model_options: unknown option(s) {sorted(unknown)} "
-                                  f"for model 'ishigami'; expected: {', '.join(opts)}")
+            raise ExperimentError(
+                f"{experiment.source}: model_options: unknown option(s) {sorted(unknown)} "
+                f"for model 'ishigami'; expected: {', '.join(opts)}"
+            )
         opts.update(experiment.spec.model_options)
         return opts
 
     def check(self, experiment: Experiment, base: Any) -> list[str]:
-        return [f"{experiment.source}: parameters.{i}.path: expected x1, x2 or x3 for model 'ishigami', got {p.path!r}"
-                for i, p in enumerate(experiment.spec.parameters) if not set(p.paths) <= {"x1", "x2", "x3"}]
+        return [
+            f"{experiment.source}: parameters.{i}.path: expected x1, x2 or x3 for model 'ishigami', got {p.path!r}"
+            for i, p in enumerate(experiment.spec.parameters)
+            if not set(p.paths) <= {"x1", "x2", "x3"}
+        ]
 
-    def content(self, base: Any, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...]) -> str:
+    def content(
+        self, base: Any, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...]
+    ) -> str:
         opts = {k: v for k, v in base.items() if k != "delay"}
-        return json.dumps({"ishigami": opts, "x": overrides, "world": world, "conditions": list(conditions)},
-                          sort_keys=True, separators=(",", ":"))
+        return json.dumps(
+            {"ishigami": opts, "x": overrides, "world": world, "conditions": list(conditions)},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
 
     def evaluate(
-        self, base: Any, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...],
-        seed: int, runs: int, outcomes: tuple[Outcome, ...], per_run: bool,
+        self,
+        base: Any,
+        overrides: dict[str, Any],
+        world: str | None,
+        conditions: tuple[str, ...],
+        seed: int,
+        runs: int,
+        outcomes: tuple[Outcome, ...],
+        per_run: bool,
     ) -> tuple[dict[str, float], Any]:
         import time
 
@@ -170,8 +217,9 @@ def get_model(name: str) -> Model:
     """The model of an experiment: a registered name or an importable ``module:object`` (class or instance)."""
     target = _MODELS.get(name, name)
     if ":" not in target:
-        raise ExperimentError(f"model: unknown model {name!r}; expected one of {', '.join(_MODELS)} "
-                              "or 'package.module:object'")
+        raise ExperimentError(
+            f"model: unknown model {name!r}; expected one of {', '.join(_MODELS)} or 'package.module:object'"
+        )
     module, _, attr = target.partition(":")
     try:
         obj = getattr(importlib.import_module(module), attr)

@@ -58,8 +58,9 @@ def run_job(job: Job) -> list[PointResult]:
     for t in job.tasks:
         start = time.perf_counter()
         try:
-            values, frame = model.evaluate(job.base, t.overrides, t.world, t.conditions, t.seed, t.runs,
-                                           job.outcomes, job.per_run)
+            values, frame = model.evaluate(
+                job.base, t.overrides, t.world, t.conditions, t.seed, t.runs, job.outcomes, job.per_run
+            )
         except KeyError as exc:
             raise ExperimentError(f"outcomes: the model has no {exc.args[0]}") from None
         out.append(PointResult(t.point, t.cell_key, values, frame, time.perf_counter() - start, host, pid))
@@ -130,13 +131,23 @@ class DaskExecutor:
             try:
                 self.client = Client(scheduler, timeout="10s")
             except OSError as exc:
-                raise ExperimentError(f"--scheduler: cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+                raise ExperimentError(
+                    f"--scheduler: cannot reach the Dask scheduler at {scheduler} ({exc})"
+                ) from None
         else:
             self.name = f"dask local ({local_workers} workers)"
-            self.cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+            self.cluster = LocalCluster(
+                n_workers=local_workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
             self.client = Client(self.cluster)
-        self.workers = max(1, len(self.client.scheduler_info(n_workers=-1).get("workers", {})) or (local_workers or 1))
+        self.workers = max(
+            1, len(self.client.scheduler_info(n_workers=-1).get("workers", {})) or (local_workers or 1)
+        )
 
     def run(self, fn: Callable[[Job], Any], jobs: Iterable[Job]) -> Iterator[Any]:
         from distributed import as_completed
@@ -199,15 +210,30 @@ class SweepReport:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain mapping (for ``--json``)."""
-        return {k: getattr(self, k) for k in ("experiment", "store", "sweep_id", "points", "cached", "computed",
-                                               "runs", "elapsed_s", "executor", "status")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "experiment",
+                "store",
+                "sweep_id",
+                "points",
+                "cached",
+                "computed",
+                "runs",
+                "elapsed_s",
+                "executor",
+                "status",
+            )
+        }
 
 
 Progress = Callable[[int, int, int], None]
 """progress(points_done, points_total, runs_done) — called after each stored chunk."""
 
 
-def plan(experiment: Experiment) -> tuple[Any, Any, list[Task], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+def plan(
+    experiment: Experiment,
+) -> tuple[Any, Any, list[Task], list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """Model base, design, tasks, design rows for the store and per-key metadata (no evaluation)."""
     import detente
 
@@ -228,18 +254,43 @@ def plan(experiment: Experiment) -> tuple[Any, Any, list[Task], list[dict[str, A
             content = model.content(base, overrides, pt.cell.world, pt.cell.conditions)
         except Exception as exc:  # a point outside the scenario's validity
             problems = getattr(exc, "problems", [str(exc)])
-            raise ExperimentError([f"{experiment.source}: point {pt.point} ({pt.values}): {p}" for p in problems]) from None
-        key = cell_key(spec.model, content, overrides, pt.cell.world, pt.cell.conditions, seed, spec.runs, version)
+            raise ExperimentError(
+                [f"{experiment.source}: point {pt.point} ({pt.values}): {p}" for p in problems]
+            ) from None
+        key = cell_key(
+            spec.model, content, overrides, pt.cell.world, pt.cell.conditions, seed, spec.runs, version
+        )
         tasks.append(Task(pt.point, key, overrides, pt.cell.world, pt.cell.conditions, seed, spec.runs))
-        rows.append({"point": pt.point, "row": pt.row, "cell": pt.cell.label, "world": pt.cell.world,
-                     "conditions": "+".join(pt.cell.conditions), "flags": json.dumps(pt.cell.flags),
-                     "values_json": json.dumps(pt.values), "unit_json": json.dumps(pt.unit), "seed": seed,
-                     "cell_key": key})
-        meta[key] = {"model": spec.model, "content_hash": hashlib.sha256(content.encode()).hexdigest()[:16],
-                     "overrides": overrides, "world": pt.cell.world, "conditions": pt.cell.conditions,
-                     "seed": seed, "runs": spec.runs, "version": version}
-    summary = {"parameters": list(design.names), "outcomes": [o.name for o in spec.outcome_specs],
-               "n_rows": design.n_rows, "version": version}
+        rows.append(
+            {
+                "point": pt.point,
+                "row": pt.row,
+                "cell": pt.cell.label,
+                "world": pt.cell.world,
+                "conditions": "+".join(pt.cell.conditions),
+                "flags": json.dumps(pt.cell.flags),
+                "values_json": json.dumps(pt.values),
+                "unit_json": json.dumps(pt.unit),
+                "seed": seed,
+                "cell_key": key,
+            }
+        )
+        meta[key] = {
+            "model": spec.model,
+            "content_hash": hashlib.sha256(content.encode()).hexdigest()[:16],
+            "overrides": overrides,
+            "world": pt.cell.world,
+            "conditions": pt.cell.conditions,
+            "seed": seed,
+            "runs": spec.runs,
+            "version": version,
+        }
+    summary = {
+        "parameters": list(design.names),
+        "outcomes": [o.name for o in spec.outcome_specs],
+        "n_rows": design.n_rows,
+        "version": version,
+    }
     return base, summary, tasks, rows, meta
 
 
@@ -265,10 +316,14 @@ def sweep(
         if resume:
             stored = st.spec_hash(experiment.name)
             if stored is None:
-                raise ExperimentError(f"--resume: experiment {experiment.name!r} is not in {store}; nothing to resume")
+                raise ExperimentError(
+                    f"--resume: experiment {experiment.name!r} is not in {store}; nothing to resume"
+                )
             if stored != experiment.spec_hash():
-                raise ExperimentError(f"--resume: the experiment file of {experiment.name!r} changed since the "
-                                      "stored sweep; run without --resume to sweep the new design")
+                raise ExperimentError(
+                    f"--resume: the experiment file of {experiment.name!r} changed since the "
+                    "stored sweep; run without --resume to sweep the new design"
+                )
         st.register(experiment, rows, summary)
         outcome_names = [o.name for o in spec.outcome_specs]
         done = st.finished((t.cell_key for t in tasks), outcome_names, spec.per_run)
@@ -279,13 +334,22 @@ def sweep(
                 todo.append(t)
         unique = len({t.cell_key for t in tasks})
         executor = executor or InProcess()
-        report = SweepReport(experiment.name, str(store), "", len(tasks), unique - len(todo),
-                             executor=executor.name)
-        report.sweep_id = st.begin_sweep(experiment.name, command or " ".join(sys.argv), executor.name,
-                                         executor.workers, len(tasks), report.cached)
+        report = SweepReport(
+            experiment.name, str(store), "", len(tasks), unique - len(todo), executor=executor.name
+        )
+        report.sweep_id = st.begin_sweep(
+            experiment.name,
+            command or " ".join(sys.argv),
+            executor.name,
+            executor.workers,
+            len(tasks),
+            report.cached,
+        )
         size = chunk_points or chunk_size(len(todo), spec.runs, executor.workers)
-        jobs = (Job(spec.model, base, spec.outcome_specs, spec.per_run, tuple(todo[i:i + size]))
-                for i in range(0, len(todo), size))
+        jobs = (
+            Job(spec.model, base, spec.outcome_specs, spec.per_run, tuple(todo[i : i + size]))
+            for i in range(0, len(todo), size)
+        )
         if progress:
             progress(report.cached, unique, 0)
         try:

@@ -19,8 +19,13 @@ _FITS = {"sobol": "sobol", "morris": "morris"}
 
 
 def analyze(
-    name: str, method: str, store: str | Path = DEFAULT_STORE, outcomes: list[str] | None = None,
-    conf_level: float = 0.95, num_resamples: int = 200, seed: int = 0,
+    name: str,
+    method: str,
+    store: str | Path = DEFAULT_STORE,
+    outcomes: list[str] | None = None,
+    conf_level: float = 0.95,
+    num_resamples: int = 200,
+    seed: int = 0,
 ) -> Any:
     """A pandas DataFrame of indices, one row per (cell, outcome, parameter), from stored results."""
     import pandas as pd
@@ -32,18 +37,26 @@ def analyze(
         frame = st.results(name, complete=False, unit=True)
     design = rec["spec"]["design"]
     if design["kind"] != _FITS[method]:
-        hint = {"sobol": "design: {kind: sobol, n: 1024}", "morris": "design: {kind: morris, trajectories: 20}"}
+        hint = {
+            "sobol": "design: {kind: sobol, n: 1024}",
+            "morris": "design: {kind: morris, trajectories: 20}",
+        }
         raise ExperimentError(
             f"{name}: the stored design is {design['kind']!r}, which does not fit the {method} method; "
-            f"{method} indices need a {method} design (e.g. `{hint[method]}`) swept first")
+            f"{method} indices need a {method} design (e.g. `{hint[method]}`) swept first"
+        )
     missing = int(frame[rec["outcomes"]].isna().any(axis=1).sum())
     if missing:
-        raise ExperimentError(f"{name}: {missing} of {len(frame)} points have no stored results; "
-                              "finish the sweep first (detente sweep FILE --resume)")
+        raise ExperimentError(
+            f"{name}: {missing} of {len(frame)} points have no stored results; "
+            "finish the sweep first (detente sweep FILE --resume)"
+        )
     chosen = outcomes or rec["outcomes"]
     for o in chosen:
         if o not in rec["outcomes"]:
-            raise ExperimentError(f"--outcome: {name!r} has no outcome {o!r}; stored: {', '.join(rec['outcomes'])}")
+            raise ExperimentError(
+                f"--outcome: {name!r} has no outcome {o!r}; stored: {', '.join(rec['outcomes'])}"
+            )
     params = rec["parameters"]
     problem = salib_problem(params)
     rows = []
@@ -61,8 +74,16 @@ def analyze(
     return pd.DataFrame(rows)
 
 
-def _sobol(problem: dict[str, Any], y: np.ndarray, design: dict[str, Any], conf: float, resamples: int,
-           seed: int, cell: str, outcome: str) -> list[dict[str, Any]]:
+def _sobol(
+    problem: dict[str, Any],
+    y: np.ndarray,
+    design: dict[str, Any],
+    conf: float,
+    resamples: int,
+    seed: int,
+    cell: str,
+    outcome: str,
+) -> list[dict[str, Any]]:
     from SALib.analyze import sobol
 
     d = problem["num_vars"]
@@ -73,26 +94,55 @@ def _sobol(problem: dict[str, Any], y: np.ndarray, design: dict[str, Any], conf:
     if np.ptp(y) == 0:
         si = {k: np.full(d, np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
     else:
-        si = sobol.analyze(problem, y, calc_second_order=second, num_resamples=resamples, conf_level=conf,
-                           seed=seed)
-    return [{"cell": cell, "outcome": outcome, "parameter": p, "S1": float(si["S1"][j]),
-             "S1_conf": float(si["S1_conf"][j]), "ST": float(si["ST"][j]), "ST_conf": float(si["ST_conf"][j])}
-            for j, p in enumerate(problem["names"])]
+        si = sobol.analyze(
+            problem, y, calc_second_order=second, num_resamples=resamples, conf_level=conf, seed=seed
+        )
+    return [
+        {
+            "cell": cell,
+            "outcome": outcome,
+            "parameter": p,
+            "S1": float(si["S1"][j]),
+            "S1_conf": float(si["S1_conf"][j]),
+            "ST": float(si["ST"][j]),
+            "ST_conf": float(si["ST_conf"][j]),
+        }
+        for j, p in enumerate(problem["names"])
+    ]
 
 
-def _morris(problem: dict[str, Any], x: np.ndarray, y: np.ndarray, design: dict[str, Any], conf: float,
-            resamples: int, seed: int, cell: str, outcome: str) -> list[dict[str, Any]]:
+def _morris(
+    problem: dict[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    design: dict[str, Any],
+    conf: float,
+    resamples: int,
+    seed: int,
+    cell: str,
+    outcome: str,
+) -> list[dict[str, Any]]:
     from SALib.analyze import morris
 
     d = problem["num_vars"]
     expected = design["trajectories"] * (d + 1)
     if len(y) != expected:
         raise ExperimentError(f"cell {cell}: {len(y)} points stored, a Morris design needs {expected}")
-    si = morris.analyze(problem, x, y, num_resamples=resamples, conf_level=conf, num_levels=design["levels"],
-                        seed=seed)
-    return [{"cell": cell, "outcome": outcome, "parameter": p, "mu_star": float(si["mu_star"][j]),
-             "mu_star_conf": float(si["mu_star_conf"][j]), "mu": float(si["mu"][j]),
-             "sigma": float(si["sigma"][j])} for j, p in enumerate(problem["names"])]
+    si = morris.analyze(
+        problem, x, y, num_resamples=resamples, conf_level=conf, num_levels=design["levels"], seed=seed
+    )
+    return [
+        {
+            "cell": cell,
+            "outcome": outcome,
+            "parameter": p,
+            "mu_star": float(si["mu_star"][j]),
+            "mu_star_conf": float(si["mu_star_conf"][j]),
+            "mu": float(si["mu"][j]),
+            "sigma": float(si["sigma"][j]),
+        }
+        for j, p in enumerate(problem["names"])
+    ]
 
 
 def plot(indices: Any, method: str, path: str | Path, title: str = "") -> Path:

@@ -58,7 +58,9 @@ class Parameter(_Model):
         if self.distribution is not None:
             lo, hi = self.distribution.support()
             if not (abs(lo) < float("inf") and abs(hi) < float("inf")):
-                raise ValueError("distribution: give finite low and high bounds (designs map [0, 1] onto them)")
+                raise ValueError(
+                    "distribution: give finite low and high bounds (designs map [0, 1] onto them)"
+                )
         return self
 
     @property
@@ -169,7 +171,9 @@ class ExperimentSpec(_Model):
         labels = [p.label for p in self.parameters]
         for i, label in enumerate(labels):
             if label in labels[:i]:
-                problems.append(f"parameters.{i}.name: duplicate parameter name {label!r}; give a distinct name")
+                problems.append(
+                    f"parameters.{i}.name: duplicate parameter name {label!r}; give a distinct name"
+                )
         seen: set[str] = set()
         for i, param in enumerate(self.parameters):
             for path in param.paths:
@@ -242,7 +246,9 @@ def resolve_experiment(source: str | Path) -> Path:
     if str(source) in bundled_experiments():
         return Path(str(resources.files(_BUILTIN).joinpath(f"{source}.yaml")))
     names = ", ".join(bundled_experiments()) or "none"
-    raise ExperimentError(f"{source}: no such file, and no bundled experiment of that name (bundled: {names})")
+    raise ExperimentError(
+        f"{source}: no such file, and no bundled experiment of that name (bundled: {names})"
+    )
 
 
 def load_experiment(
@@ -315,8 +321,23 @@ def _walk(node: Any, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -
             _walk(item, (*path, i), lines)
 
 
-_TAGS = {"full_factorial", "lhs", "sobol", "morris", "uniform", "normal", "beta", "triangular", "choice",
-         "str", "float", "int", "bool", "Outcome", "none"}
+_TAGS = {
+    "full_factorial",
+    "lhs",
+    "sobol",
+    "morris",
+    "uniform",
+    "normal",
+    "beta",
+    "triangular",
+    "choice",
+    "str",
+    "float",
+    "int",
+    "bool",
+    "Outcome",
+    "none",
+}
 _SUBPATH = re.compile(r"^([a-z_]+(?:\.\w+)*): (.*)$")
 
 
@@ -331,7 +352,11 @@ def _format(exc: ValidationError, data: Any, origin: str, lines: dict[tuple[Any,
         elif err["type"] == "extra_forbidden":
             msg = f"unknown field {path[-1]!r}"
         elif err["type"] == "union_tag_invalid":
-            msg = f"expected kind one of {err['ctx']['expected_tags']}, got {err['input']!r}" if "ctx" in err else msg
+            msg = (
+                f"expected kind one of {err['ctx']['expected_tags']}, got {err['input']!r}"
+                if "ctx" in err
+                else msg
+            )
         for line in msg.splitlines():
             sub = _SUBPATH.match(line)
             full = path
@@ -357,13 +382,14 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     path: list[Any] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             path.append(part)
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            path.append(part)
-            node = node[part]
-        elif isinstance(part, str) and (part in _TAGS or part.startswith(("function-", "literal[", "tuple["))):
+        elif isinstance(part, str) and (
+            part in _TAGS or part.startswith(("function-", "literal[", "tuple["))
+        ):
             continue
         elif isinstance(node, dict) and isinstance(part, str):
             path.append(part)

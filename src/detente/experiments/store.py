@@ -58,14 +58,30 @@ class PointResult:
 
 
 def cell_key(
-    model: str, content: str, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...],
-    seed: int, runs: int, version: str,
+    model: str,
+    content: str,
+    overrides: dict[str, Any],
+    world: str | None,
+    conditions: tuple[str, ...],
+    seed: int,
+    runs: int,
+    version: str,
 ) -> str:
     """Content hash of a cell: (model, canonical content after overrides, point, seed, runs, version)."""
     payload = json.dumps(
-        {"model": model, "content": content, "point": overrides, "world": world,
-         "conditions": list(conditions), "seed": seed, "runs": runs, "version": version},
-        sort_keys=True, separators=(",", ":"), default=str,
+        {
+            "model": model,
+            "content": content,
+            "point": overrides,
+            "world": world,
+            "conditions": list(conditions),
+            "seed": seed,
+            "runs": runs,
+            "version": version,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
@@ -83,12 +99,15 @@ class Store:
         self.path = Path(path)
         self.runs_dir = self.path.with_name(self.path.stem + "-runs")
         if read_only and not self.path.is_file():
-            raise ExperimentError(f"{self.path}: no results store here (run `detente sweep` first, or pass --store)")
+            raise ExperimentError(
+                f"{self.path}: no results store here (run `detente sweep` first, or pass --store)"
+            )
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
-            raise ExperimentError(f"{self.path}: cannot open the results store ({exc}); "
-                                  "is a sweep still writing to it?") from None
+            raise ExperimentError(
+                f"{self.path}: cannot open the results store ({exc}); is a sweep still writing to it?"
+            ) from None
         if not read_only:
             self.con.execute(_SCHEMA)
             self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
@@ -110,8 +129,21 @@ class Store:
         """Record an experiment and (replacing any earlier version) its design points, in one transaction."""
         import pandas as pd
 
-        frame = pd.DataFrame(design_rows, columns=["point", "row", "cell", "world", "conditions", "flags",
-                                                   "values_json", "unit_json", "seed", "cell_key"])
+        frame = pd.DataFrame(
+            design_rows,
+            columns=[
+                "point",
+                "row",
+                "cell",
+                "world",
+                "conditions",
+                "flags",
+                "values_json",
+                "unit_json",
+                "seed",
+                "cell_key",
+            ],
+        )
         now = _now()
         self.con.begin()
         try:
@@ -119,14 +151,29 @@ class Store:
             self.con.execute("DELETE FROM experiments WHERE name = ?", [experiment.name])
             self.con.execute(
                 "INSERT INTO experiments VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [experiment.name, experiment.spec_hash(), experiment.spec_json(), experiment.source,
-                 experiment.spec.model, experiment.spec.design.kind, json.dumps(summary["parameters"]),
-                 json.dumps(summary["outcomes"]), summary["n_rows"], len(frame), experiment.spec.runs,
-                 experiment.spec.seed, summary["version"], created[0][0] if created else now, now],
+                [
+                    experiment.name,
+                    experiment.spec_hash(),
+                    experiment.spec_json(),
+                    experiment.source,
+                    experiment.spec.model,
+                    experiment.spec.design.kind,
+                    json.dumps(summary["parameters"]),
+                    json.dumps(summary["outcomes"]),
+                    summary["n_rows"],
+                    len(frame),
+                    experiment.spec.runs,
+                    experiment.spec.seed,
+                    summary["version"],
+                    created[0][0] if created else now,
+                    now,
+                ],
             )
             self.con.execute("DELETE FROM design_points WHERE experiment = ?", [experiment.name])
             self.con.register("_new_points", frame)
-            self.con.execute(f"INSERT INTO design_points SELECT '{_sql_str(experiment.name)}', * FROM _new_points")
+            self.con.execute(
+                f"INSERT INTO design_points SELECT '{_sql_str(experiment.name)}', * FROM _new_points"
+            )
             self.con.unregister("_new_points")
             self.con.commit()
         except Exception:
@@ -151,11 +198,16 @@ class Store:
             rows = self._rows(
                 "SELECT c.cell_key, c.per_run_path, count(o.outcome) FROM cells c JOIN _keys k USING (cell_key) "
                 "LEFT JOIN outcomes o ON o.cell_key = c.cell_key AND list_contains(?, o.outcome) "
-                "GROUP BY c.cell_key, c.per_run_path", [names])
+                "GROUP BY c.cell_key, c.per_run_path",
+                [names],
+            )
         finally:
             self.con.unregister("_keys")
-        return {k for k, path, n in rows
-                if n == len(names) and (not per_run or (path and (self.path.parent / path).is_file()))}
+        return {
+            k
+            for k, path, n in rows
+            if n == len(names) and (not per_run or (path and (self.path.parent / path).is_file()))
+        }
 
     def write(self, results: list[PointResult], sweep_id: str, meta: dict[str, dict[str, Any]]) -> None:
         """Store finished points in one transaction (per-run Parquet files are written first, atomically)."""
@@ -165,20 +217,53 @@ class Store:
         for r in results:
             m = meta[r.cell_key]
             path = self._write_per_run(r) if r.per_run is not None else None
-            cells.append((r.cell_key, m["model"], m["content_hash"], json.dumps(m["overrides"], sort_keys=True),
-                          m["world"], "+".join(m["conditions"]), m["seed"], m["runs"], m["version"],
-                          r.elapsed_s, r.host, r.pid, sweep_id, _now(), path))
+            cells.append(
+                (
+                    r.cell_key,
+                    m["model"],
+                    m["content_hash"],
+                    json.dumps(m["overrides"], sort_keys=True),
+                    m["world"],
+                    "+".join(m["conditions"]),
+                    m["seed"],
+                    m["runs"],
+                    m["version"],
+                    r.elapsed_s,
+                    r.host,
+                    r.pid,
+                    sweep_id,
+                    _now(),
+                    path,
+                )
+            )
             outs += [(r.cell_key, k, float(v)) for k, v in r.outcomes.items()]
-        cell_cols = ["cell_key", "model", "content_hash", "point_json", "world", "conditions", "seed", "runs",
-                     "package_version", "elapsed_s", "host", "pid", "sweep_id", "finished_at", "per_run_path"]
+        cell_cols = [
+            "cell_key",
+            "model",
+            "content_hash",
+            "point_json",
+            "world",
+            "conditions",
+            "seed",
+            "runs",
+            "package_version",
+            "elapsed_s",
+            "host",
+            "pid",
+            "sweep_id",
+            "finished_at",
+            "per_run_path",
+        ]
         self.con.begin()
         try:
             self.con.register("_cells", pd.DataFrame(cells, columns=cell_cols))
             self.con.register("_outs", pd.DataFrame(outs, columns=["cell_key", "outcome", "value"]))
             self.con.execute("INSERT OR IGNORE INTO cells SELECT * FROM _cells")
-            self.con.execute("UPDATE cells SET per_run_path = n.per_run_path FROM _cells n "
-                             "WHERE cells.cell_key = n.cell_key AND cells.per_run_path IS NULL "
-                             "AND n.per_run_path IS NOT NULL")
+            self.con.execute(
+                "UPDATE cells SET per_run_path = n.per_run_path FROM _cells n "
+                "WHERE cells.cell_key = n.cell_key AND cells.per_run_path IS NULL "
+                "AND n.per_run_path IS NOT NULL"
+            )
             self.con.execute("INSERT OR IGNORE INTO outcomes SELECT * FROM _outs")
             self.con.commit()
         except Exception:
@@ -197,19 +282,37 @@ class Store:
         os.replace(tmp, target)
         return rel.as_posix()
 
-    def begin_sweep(self, experiment: str, command: str, executor: str, workers: int,
-                    n_points: int, n_cached: int) -> str:
+    def begin_sweep(
+        self, experiment: str, command: str, executor: str, workers: int, n_points: int, n_cached: int
+    ) -> str:
         """Record the start of a sweep; returns its id."""
         sweep_id = uuid.uuid4().hex[:16]
-        self.con.execute("INSERT INTO sweeps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         [sweep_id, experiment, command, socket.gethostname(), executor, workers, n_points,
-                          n_cached, 0, "running", _now(), None, None])
+        self.con.execute(
+            "INSERT INTO sweeps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                sweep_id,
+                experiment,
+                command,
+                socket.gethostname(),
+                executor,
+                workers,
+                n_points,
+                n_cached,
+                0,
+                "running",
+                _now(),
+                None,
+                None,
+            ],
+        )
         return sweep_id
 
     def end_sweep(self, sweep_id: str, status: str, n_computed: int, elapsed_s: float) -> None:
         """Record how a sweep ended."""
-        self.con.execute("UPDATE sweeps SET status = ?, n_computed = ?, finished_at = ?, elapsed_s = ? "
-                         "WHERE sweep_id = ?", [status, n_computed, _now(), elapsed_s, sweep_id])
+        self.con.execute(
+            "UPDATE sweeps SET status = ?, n_computed = ?, finished_at = ?, elapsed_s = ? WHERE sweep_id = ?",
+            [status, n_computed, _now(), elapsed_s, sweep_id],
+        )
 
     def experiments(self) -> Any:
         """Experiments in the store with their progress (pandas DataFrame)."""
@@ -218,19 +321,23 @@ class Store:
             "(SELECT count(*) FROM design_points d JOIN cells c USING (cell_key) WHERE d.experiment = e.name) "
             "AS done, e.runs, e.seed, e.package_version AS version, e.updated_at, "
             "(SELECT max(finished_at) FROM sweeps s WHERE s.experiment = e.name) AS last_sweep "
-            "FROM experiments e ORDER BY e.name").df()
+            "FROM experiments e ORDER BY e.name"
+        ).df()
 
     def sweeps(self, name: str | None = None) -> Any:
         """The sweep log (command, host, executor, timings), newest first."""
         where = "WHERE experiment = ?" if name else ""
-        return self.con.execute(f"SELECT * FROM sweeps {where} ORDER BY started_at DESC",
-                                [name] if name else []).df()
+        return self.con.execute(
+            f"SELECT * FROM sweeps {where} ORDER BY started_at DESC", [name] if name else []
+        ).df()
 
     def experiment_record(self, name: str) -> dict[str, Any]:
         """The stored record of an experiment (its spec, parameters, outcomes); unknown names list the known."""
         rows = self.con.execute("SELECT * FROM experiments WHERE name = ?", [name]).df()
         if rows.empty:
-            known = ", ".join(r[0] for r in self._rows("SELECT name FROM experiments ORDER BY name")) or "none"
+            known = (
+                ", ".join(r[0] for r in self._rows("SELECT name FROM experiments ORDER BY name")) or "none"
+            )
             raise ExperimentError(f"{self.path}: no experiment {name!r} in the store (stored: {known})")
         rec = rows.iloc[0].to_dict()
         rec["parameters"] = json.loads(rec["parameters"])
@@ -246,21 +353,28 @@ class Store:
         points = self.con.execute(
             "SELECT d.point, d.row, d.cell, d.world, d.conditions, d.flags, d.values_json, d.unit_json, d.seed, "
             "d.cell_key, c.runs, c.elapsed_s, c.cell_key IS NOT NULL AS done FROM design_points d "
-            "LEFT JOIN cells c USING (cell_key) WHERE d.experiment = ? ORDER BY d.point", [name]).df()
+            "LEFT JOIN cells c USING (cell_key) WHERE d.experiment = ? ORDER BY d.point",
+            [name],
+        ).df()
         outs = self.con.execute(
             "SELECT o.cell_key, o.outcome, o.value FROM outcomes o WHERE o.cell_key IN "
-            "(SELECT cell_key FROM design_points WHERE experiment = ?)", [name]).df()
+            "(SELECT cell_key FROM design_points WHERE experiment = ?)",
+            [name],
+        ).df()
         if complete:
             points = points[points["done"]].reset_index(drop=True)
         params = rec["parameters"]
         values = pd.DataFrame([json.loads(v) for v in points["values_json"]], columns=params)
         flags = pd.DataFrame([dict(json.loads(f)) for f in points["flags"]], index=points.index)
-        frame = pd.concat([points[["point", "row", "cell", "world", "conditions"]], flags.astype(bool), values],
-                          axis=1)
+        frame = pd.concat(
+            [points[["point", "row", "cell", "world", "conditions"]], flags.astype(bool), values], axis=1
+        )
         if unit:
             u = pd.DataFrame([json.loads(v) for v in points["unit_json"]], columns=[f"u_{p}" for p in params])
             frame = pd.concat([frame, u], axis=1)
-        wide = outs.pivot(index="cell_key", columns="outcome", values="value") if len(outs) else pd.DataFrame()
+        wide = (
+            outs.pivot(index="cell_key", columns="outcome", values="value") if len(outs) else pd.DataFrame()
+        )
         for o in rec["outcomes"]:
             frame[o] = points["cell_key"].map(wide[o]) if o in wide.columns else float("nan")
         for col in ("seed", "runs", "cell_key", "elapsed_s"):
@@ -273,14 +387,18 @@ class Store:
 
         rows = self._rows(
             "SELECT d.point, c.per_run_path FROM design_points d JOIN cells c USING (cell_key) "
-            "WHERE d.experiment = ? AND c.per_run_path IS NOT NULL ORDER BY d.point", [name])
+            "WHERE d.experiment = ? AND c.per_run_path IS NOT NULL ORDER BY d.point",
+            [name],
+        )
         wanted = None if points is None else set(points)
         frames = []
         for point, path in rows:
             if wanted is None or point in wanted:
                 frames.append(pd.read_parquet(self.path.parent / path).assign(point=point))
         if not frames:
-            raise ExperimentError(f"{name}: no per-run tables stored (set per_run: true in the experiment file)")
+            raise ExperimentError(
+                f"{name}: no per-run tables stored (set per_run: true in the experiment file)"
+            )
         return pd.concat(frames, ignore_index=True)
 
 
@@ -288,8 +406,9 @@ def _sql_str(text: str) -> str:
     return text.replace("'", "''")
 
 
-def load_results(name: str, store: str | Path = DEFAULT_STORE, frame: str = "pandas",
-                 complete: bool = True) -> Any:
+def load_results(
+    name: str, store: str | Path = DEFAULT_STORE, frame: str = "pandas", complete: bool = True
+) -> Any:
     """Stored results of an experiment as a pandas (default) or polars DataFrame; nothing is re-run."""
     with Store(store, read_only=True) as st:
         out = st.results(name, complete=complete)

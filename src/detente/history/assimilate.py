@@ -162,7 +162,10 @@ def prepare(
     A = np.zeros((2, len(months)))
     F = np.zeros((2, len(months)))
     for s in range(2):
-        sel = observer == s
+        sel = np.flatnonzero(observer == s)
+        sel = sel[
+            np.lexsort((fixed[sel], unit[sel], ev_month[sel]))
+        ]  # canonical order: sums are bit-identical
         u, f, b, m = unit[sel], fixed[sel], bias[sel], ev_month[sel]
         np.add.at(A[s], m, np.where(u < 0, b * u, u))
         np.add.at(F[s], m, np.where(f < 0, b * f, f))
@@ -276,11 +279,15 @@ def replay(
 
 
 def starting_trust(scenario: Scenario) -> dict[str, float]:
-    """Starting trust of each side as the replay leaves it on the target date (used for p0 'from_history')."""
+    """Trust on the replay's target date for each side whose ``p0`` is 'from_history' (all sides if none is).
+
+    An explicit ``p0`` number overrides the replay, so such sides are left out (they are not from history).
+    """
     if scenario.history is None:
         raise ScenarioError("history: 'from_history' needs a 'history' section")
     final = replay(scenario).final()
-    return {s: final[s] for s in scenario.side_ids}
+    wanted = [s for s in scenario.side_ids if scenario.sides[s].belief.p0 == "from_history"]
+    return {s: final[s] for s in (wanted or scenario.side_ids)}
 
 
 def history_provenance(scenario: Scenario) -> dict[str, Any]:

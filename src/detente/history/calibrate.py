@@ -19,7 +19,7 @@ import numpy as np
 from detente.history.assimilate import Setup, prepare, replay_log_odds
 from detente.history.context import side_clears
 from detente.history.events import EventTable, Periods
-from detente.model.regime import REGIMES, regime_label
+from detente.model.regime import REGIMES
 
 LABEL_TO_REGIME = {
     "strategic_partnership_attempt": 0,
@@ -101,6 +101,8 @@ class Fit:
     confusion: np.ndarray  # (3 label regimes, 3 predicted regimes)
     n_boot: int
     rule: str
+    final_trust: dict[str, dict[str, Any]]  # trust on the target date at the fit, with bootstrap interval
+    until: str
     extra: dict[str, Any] = field(default_factory=dict)
 
     def interval(self, name: str) -> tuple[float, float]:
@@ -144,6 +146,8 @@ class Fit:
                 "counts": self.confusion.astype(int).tolist(),
             },
             "n_bootstrap": self.n_boot,
+            "agreement_from_second": self.extra.get("model_agreement_from_second"),
+            "starting_trust": {"date": self.until, **self.final_trust},
         }
 
     def value(self, name: str) -> float:
@@ -207,7 +211,7 @@ def baselines(labels: Labels) -> dict[str, dict[str, Any]]:
             "agreement_from_second": float(maj[1:].mean()),
         },
         "persistence": {
-            "predicts": "last year's label (undefined for the first year)",
+            "predicts": "last year's label",
             "agreement": float(pers.mean()),
             "agreement_from_second": float(pers.mean()),
         },
@@ -239,7 +243,9 @@ def calibrate(
     axes = [gammas, ps, ps]
     idx, tied = _pick(S.sum(-1), axes)
     names = ["gamma", *(f"p_start.{s}" for s in setup.sides)]
-    maximal = {n: (float(axes[d][tied[:, d]].min()), float(axes[d][tied[:, d]].max())) for d, n in enumerate(names)}
+    maximal = {
+        n: (float(axes[d][tied[:, d]].min()), float(axes[d][tied[:, d]].max())) for d, n in enumerate(names)
+    }
 
     rng = np.random.default_rng(seed)
     Y = len(labels.years)
@@ -249,7 +255,10 @@ def calibrate(
         w = np.bincount(rng.integers(0, Y, Y), minlength=Y).astype(float)
         bi, _ = _pick((flat @ w).reshape(S.shape[:-1]), axes)
         draws[b] = [axes[d][bi[d]] for d in range(3)]
-    boot = {n: (float(np.percentile(draws[:, d], 2.5)), float(np.percentile(draws[:, d], 97.5))) for d, n in enumerate(names)}
+    boot = {
+        n: (float(np.percentile(draws[:, d], 2.5)), float(np.percentile(draws[:, d], 97.5)))
+        for d, n in enumerate(names)
+    }
     boot_se = {n: float(draws[:, d].std(ddof=1)) if n_boot > 1 else float("nan") for d, n in enumerate(names)}
 
     total = S.sum(-1)
@@ -258,6 +267,23 @@ def calibrate(
         li, _ = _pick(total - S[..., y], axes)
         loo[y] = S[(*li, y)]
 
+    L_fit = replay_log_odds(
+        setup,
+        float(gammas[idx[0]]),
+        np.log(np.array([ps[idx[1]], ps[idx[2]]]) / (1 - np.array([ps[idx[1]], ps[idx[2]]]))),
+    )
+    L_boot = replay_log_odds(setup, draws[:, 0], np.log(draws[:, 1:] / (1 - draws[:, 1:])))
+    p_boot = 1.0 / (1.0 + np.exp(-L_boot[:, :, -1]))
+    final = {
+        s: {
+            "value": float(1.0 / (1.0 + np.exp(-L_fit[i, -1]))),
+            "bootstrap_95": [
+                float(np.percentile(p_boot[:, i], 2.5)),
+                float(np.percentile(p_boot[:, i], 97.5)),
+            ],
+        }
+        for i, s in enumerate(setup.sides)
+    }
     best_pred = pred[idx]
     confusion = np.zeros((3, 3))
     for m, p in zip(labels.main, best_pred, strict=True):
@@ -284,5 +310,7 @@ def calibrate(
         confusion=confusion,
         n_boot=n_boot,
         rule=hist.regime_at,
+        final_trust=final,
+        until=str(setup.until),
         extra={"model_agreement_from_second": float(score[1:].mean()), "loo_per_year": loo},
     )

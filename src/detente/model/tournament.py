@@ -298,7 +298,13 @@ def play_tournament(
     ``chunk_size`` bounds how many matches are advanced together; ``first_repetition`` numbers the
     repetitions, so a tournament can be split across calls. Neither changes any match's result.
     """
+    if isinstance(strategies, str | Doctrine):
+        strategies = [strategies]
     problems = _validate(strategies, turns, repetitions, noise, payoffs)
+    if len(strategies) > 1 << 16:
+        problems.append(f"strategies: at most {1 << 16} players, got {len(strategies)}")
+    if not 0 <= first_repetition < 1 << 31:
+        problems.append(f"first_repetition: expected an integer in [0, 2**31), got {first_repetition!r}")
     doctrines: list[Doctrine] = []
     for s in strategies:
         if isinstance(s, Doctrine):

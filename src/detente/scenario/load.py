@@ -70,7 +70,7 @@ def _with_base(scenario: Scenario, path: Path) -> Scenario:
     updates = {}
     for key in ("events", "periods"):
         value = getattr(hist, key)
-        if value != "bundled" and not Path(value).is_absolute():
+        if isinstance(value, str) and value != "bundled" and not Path(value).is_absolute():
             updates[key] = str((path.parent / value).resolve())
     if not updates:
         return scenario

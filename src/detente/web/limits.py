@@ -39,5 +39,7 @@ def cost_problem(runs: int, months: int, issues: int, cells: int, limits: Limits
         return None
     fit = max(1, limits.max_cost // max(1, months * issues * cells))
     what = f"{cells} cells x " if cells > 1 else ""
-    return (f"runs: this job is too large: {what}{runs:,} runs x {months} months x {issues} issues = {cost:,}, "
-            f"over the budget of {limits.max_cost:,}; ask for at most {fit:,} runs")
+    return (
+        f"runs: this job is too large: {what}{runs:,} runs x {months} months x {issues} issues = {cost:,}, "
+        f"over the budget of {limits.max_cost:,}; ask for at most {fit:,} runs"
+    )
