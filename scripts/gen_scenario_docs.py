@@ -9,9 +9,26 @@ from pydantic import BaseModel
 
 from detente.scenario import schema
 
-MODELS = [schema.Scenario, schema.Side, schema.Belief, schema.Elite, schema.Behaviour, schema.Learning,
-          schema.Issue, schema.Inclusion, schema.Schedules, schema.Step, schema.Levers, schema.Join,
-          schema.Leadership, schema.Reset, schema.Signal, schema.Event, schema.Variant, schema.History]
+MODELS = [
+    schema.Scenario,
+    schema.Side,
+    schema.Belief,
+    schema.Elite,
+    schema.Behaviour,
+    schema.Learning,
+    schema.Issue,
+    schema.Inclusion,
+    schema.Schedules,
+    schema.Step,
+    schema.Levers,
+    schema.Join,
+    schema.Leadership,
+    schema.Reset,
+    schema.Signal,
+    schema.Event,
+    schema.Variant,
+    schema.History,
+]
 BEGIN, END = "<!-- fields:begin -->", "<!-- fields:end -->"
 
 
@@ -31,10 +48,14 @@ def tables() -> str:
         out.append(f"### `{model.__name__}`\n\n{(model.__doc__ or '').strip()}\n")
         out.append("| field | type | default | meaning |\n|---|---|---|---|")
         for name, field in model.model_fields.items():
-            default = "required" if field.is_required() else repr(field.get_default(call_default_factory=True))
+            default = (
+                "required" if field.is_required() else repr(field.get_default(call_default_factory=True))
+            )
             if isinstance(field.get_default(call_default_factory=True), BaseModel):
                 default = "(defaults)"
-            out.append(f"| `{name}` | {_type(field.annotation)} | {default} | {(field.description or '').replace('|', chr(92) + '|')} |")
+            out.append(
+                f"| `{name}` | {_type(field.annotation)} | {default} | {(field.description or '').replace('|', chr(92) + '|')} |"
+            )
         out.append("")
     return "\n".join(out)
 

@@ -15,7 +15,9 @@ import detente
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "detente", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "detente", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,9 @@ def test_run_writes_report_and_verdict(main_job: tuple[subprocess.CompletedProce
     assert "Verdict on the argument" in html and "regimes-spiral.png" in html
 
 
-def test_run_json_matches_report(main_job: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path) -> None:
+def test_run_json_matches_report(
+    main_job: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path
+) -> None:
     _, out = main_job
     proc = cli("run", "--runs", "500", "--json", "--out", str(tmp_path / "r"), "--no-plots")
     assert proc.returncode == 0, proc.stderr
@@ -55,14 +59,25 @@ def test_run_json_matches_report(main_job: tuple[subprocess.CompletedProcess[str
 
 
 def test_run_one_world_and_condition_subset(tmp_path: Path) -> None:
-    proc = cli("run", "--runs", "200", "--world", "spiral", "--condition", "inclusion", "--json",
-               "--out", str(tmp_path / "r"), "--no-plots")
+    proc = cli(
+        "run",
+        "--runs",
+        "200",
+        "--world",
+        "spiral",
+        "--condition",
+        "inclusion",
+        "--json",
+        "--out",
+        str(tmp_path / "r"),
+        "--no-plots",
+    )
     assert proc.returncode == 0, proc.stderr
     cells = json.loads(proc.stdout)["cells"]
     assert [(c["world"], c["cell"]) for c in cells] == [("spiral", "status quo"), ("spiral", "inclusion")]
 
 
-def _bad(tmp_path: Path, mutate) -> Path:  # noqa: ANN001
+def _bad(tmp_path: Path, mutate) -> Path:
     data = yaml.safe_load(detente.load_scenario("reset-2009").to_yaml())
     mutate(data)
     path = tmp_path / "bad.yaml"
@@ -73,15 +88,27 @@ def _bad(tmp_path: Path, mutate) -> Path:  # noqa: ANN001
 @pytest.mark.parametrize(
     ("mutate", "field", "words"),
     [
-        (lambda d: d["sides"]["W"]["elite"].__setitem__("h0", "high"), "sides.W.elite.h0", "expected a number"),
-        (lambda d: d["issues"]["arms_control"].__setitem__("verification", 0.9), "issues.arms_control.verification", "unknown field"),
+        (
+            lambda d: d["sides"]["W"]["elite"].__setitem__("h0", "high"),
+            "sides.W.elite.h0",
+            "expected a number",
+        ),
+        (
+            lambda d: d["issues"]["arms_control"].__setitem__("verification", 0.9),
+            "issues.arms_control.verification",
+            "unknown field",
+        ),
         (lambda d: d["sides"]["R"]["behaviour"].__setitem__("eps", -0.2), "sides.R.behaviour.eps", "[0, 1]"),
-        (lambda d: d["levers"]["resets"][0].__setitem__("date", "2035-01"), "levers.resets.0.date", "outside the horizon"),
+        (
+            lambda d: d["levers"]["resets"][0].__setitem__("date", "2035-01"),
+            "levers.resets.0.date",
+            "outside the horizon",
+        ),
         (lambda d: d["sides"].pop("R"), "sides", "exactly two sides"),
     ],
     ids=["wrong-type", "unknown-field", "negative-probability", "date-outside-horizon", "missing-side"],
 )
-def test_malformed_scenario_exits_2_naming_field(tmp_path: Path, mutate, field: str, words: str) -> None:  # noqa: ANN001
+def test_malformed_scenario_exits_2_naming_field(tmp_path: Path, mutate, field: str, words: str) -> None:
     path = _bad(tmp_path, mutate)
     for args in (("validate", str(path)), ("run", str(path), "--runs", "10", "--out", str(tmp_path / "o"))):
         proc = cli(*args)
@@ -133,8 +160,20 @@ def test_validate_schema_and_scenarios() -> None:
 
 
 def test_simulate_one_cell_json(tmp_path: Path) -> None:
-    proc = cli("simulate", "--world", "spiral", "--condition", "inclusion", "--runs", "300", "--json",
-               "--months", str(tmp_path / "m.csv"), "--plot", str(tmp_path / "p.png"))
+    proc = cli(
+        "simulate",
+        "--world",
+        "spiral",
+        "--condition",
+        "inclusion",
+        "--runs",
+        "300",
+        "--json",
+        "--months",
+        str(tmp_path / "m.csv"),
+        "--plot",
+        str(tmp_path / "p.png"),
+    )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)["summary"]
     assert summary["runs"] == 300 and 0.0 <= summary["p_durable"] <= 1.0

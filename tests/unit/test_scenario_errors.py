@@ -208,12 +208,6 @@ def test_bad_override_path_names_it():
     assert len(info.value.problems) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cross-field checks (dates vs horizon, side references) live in Scenario's after-validator, which "
-    "pydantic skips when any field fails, so a file with a wrong type AND a date outside the horizon reports "
-    "only the type error",
-)
 def test_field_and_cross_field_problems_reported_together(tmp_path):
     text, _ = _edit(BASE, "h0:", "h0: lots")
     text, _ = _edit(text, "- date: 2009-07", "- date: 2031-07")

@@ -7,9 +7,12 @@ with standard errors that treat cells as independent (conservative under common 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +44,15 @@ class Cell:
 class ExperimentResult:
     """All cells of a factorial experiment, with the table, effects and verdict."""
 
-    def __init__(self, scenario: Scenario, conditions: tuple[str, ...], worlds: tuple[str | None, ...],
-                 cells: list[Cell], runs: int, seed: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        conditions: tuple[str, ...],
+        worlds: tuple[str | None, ...],
+        cells: list[Cell],
+        runs: int,
+        seed: int,
+    ) -> None:
         self.scenario = scenario
         self.conditions = conditions
         self.worlds = worlds
@@ -91,8 +101,14 @@ class ExperimentResult:
                         est += sign * s[outcome]
                         var += s.get(f"se_{outcome}", 0.0) ** 2
                     scale = 2 ** (k - 1)
-                    rows.append({"effect": " x ".join(combo), "order": order,
-                                 "estimate": est / scale, "se": math.sqrt(var) / scale})
+                    rows.append(
+                        {
+                            "effect": " x ".join(combo),
+                            "order": order,
+                            "estimate": est / scale,
+                            "se": math.sqrt(var) / scale,
+                        }
+                    )
             out[world or ""] = rows
         return out
 
@@ -108,8 +124,11 @@ class ExperimentResult:
             fewer = [c for c in durable if set(c.conditions) != set(every)]
             full = self.cell(world, every).result.summary() if every else sq
             per_world[key] = {
-                "status_quo_stays_tactical": sq["p_durable"] < TACTICAL_CEILING and sq["p_tactical_end"] >= 0.5,
-                "status_quo": {k: sq[k] for k in ("p_strategic_end", "p_durable", "p_tactical_end", "mean_ci")},
+                "status_quo_stays_tactical": sq["p_durable"] < TACTICAL_CEILING
+                and sq["p_tactical_end"] >= 0.5,
+                "status_quo": {
+                    k: sq[k] for k in ("p_strategic_end", "p_durable", "p_tactical_end", "mean_ci")
+                },
                 "durable_cells": [c.label for c in durable],
                 "all_conditions_durable": full["p_durable"] > DURABLE_THRESHOLD,
                 "all_conditions_p_durable": full["p_durable"],
@@ -122,7 +141,9 @@ class ExperimentResult:
             "worlds": per_world,
             "claims": {
                 "reset_alone_stays_tactical": all(w["status_quo_stays_tactical"] for w in worlds),
-                "all_three_reach_durable_partnership": {k: v["all_conditions_durable"] for k, v in per_world.items()},
+                "all_three_reach_durable_partnership": {
+                    k: v["all_conditions_durable"] for k, v in per_world.items()
+                },
                 "all_three_necessary": {k: v["all_conditions_necessary"] for k, v in per_world.items()},
             },
             "effects_on_p_durable": self.effects("p_durable"),
@@ -136,29 +157,66 @@ class ExperimentResult:
         stays = v["claims"]["reset_alone_stays_tactical"]
         lines.append(
             "The reset alone (status quo) "
-            + ("stays limited and tactical in every world" if stays else "does NOT stay tactical in every world")
+            + (
+                "stays limited and tactical in every world"
+                if stays
+                else "does NOT stay tactical in every world"
+            )
             + ": P(durable) "
-            + ", ".join(f"{names[w] or 'base'} {d['status_quo']['p_durable']:.3f}" for w, d in v["worlds"].items())
+            + ", ".join(
+                f"{names[w] or 'base'} {d['status_quo']['p_durable']:.3f}" for w, d in v["worlds"].items()
+            )
             + "."
         )
         for w, d in v["worlds"].items():
             label = names[w] or "base"
             if d["durable_cells"]:
-                lines.append(f"{label}: durable partnership (P > {DURABLE_THRESHOLD}) in: {'; '.join(d['durable_cells'])}.")
+                lines.append(
+                    f"{label}: durable partnership (P > {DURABLE_THRESHOLD}) in: {'; '.join(d['durable_cells'])}."
+                )
             else:
                 lines.append(f"{label}: no cell reaches a durable partnership (P > {DURABLE_THRESHOLD}).")
             p_all = d["all_conditions_p_durable"]
             if not d["all_conditions_durable"]:
-                lines.append(f"{label}: even with all conditions P(durable) = {p_all:.3f} (not above {DURABLE_THRESHOLD}).")
+                lines.append(
+                    f"{label}: even with all conditions P(durable) = {p_all:.3f} (not above {DURABLE_THRESHOLD})."
+                )
             elif d["all_conditions_necessary"]:
-                lines.append(f"{label}: only all conditions together give a durable partnership (P = {p_all:.3f}).")
+                lines.append(
+                    f"{label}: only all conditions together give a durable partnership (P = {p_all:.3f})."
+                )
             else:
-                lines.append(f"{label}: all conditions give P(durable) = {p_all:.3f}, but fewer also suffice: "
-                             + "; ".join(d["durable_without_all"]) + ".")
+                lines.append(
+                    f"{label}: all conditions give P(durable) = {p_all:.3f}, but fewer also suffice: "
+                    + "; ".join(d["durable_without_all"])
+                    + "."
+                )
             top = sorted(v["effects_on_p_durable"][w], key=lambda e: -abs(e["estimate"]))[:3]
-            lines.append(f"{label}: largest effects on P(durable): "
-                         + "; ".join(f"{e['effect']} {e['estimate']:+.3f} (se {e['se']:.3f})" for e in top) + ".")
+            lines.append(
+                f"{label}: largest effects on P(durable): "
+                + "; ".join(f"{e['effect']} {e['estimate']:+.3f} (se {e['se']:.3f})" for e in top)
+                + "."
+            )
         return lines
+
+
+def _cell_workers(backend: str, n_cells: int) -> int:
+    """Cells run concurrently on the fused backend (its kernel releases the GIL); one at a time on numpy."""
+    if backend == "numpy" or n_cells < 2:
+        return 1
+    try:
+        from detente.engine.fused import threads
+    except ImportError:
+        return 1
+    return max(1, min(threads(), n_cells))
+
+
+def _cell_threading() -> Any:
+    try:
+        from detente.engine.fused import single_threaded
+    except ImportError:
+        return contextlib.nullcontext()
+    return single_threaded()
 
 
 def experiment(
@@ -178,22 +236,41 @@ def experiment(
     wlds: tuple[str | None, ...] = (tuple(sc.worlds) or (None,)) if worlds is None else tuple(worlds)
     for name in conds:
         if name not in sc.conditions:
-            raise DetenteError(f"conditions: unknown condition {name!r}; this scenario has: {', '.join(sc.conditions) or 'none'}")
+            raise DetenteError(
+                f"conditions: unknown condition {name!r}; this scenario has: {', '.join(sc.conditions) or 'none'}"
+            )
     for name in wlds:
         if name is not None and name not in sc.worlds:
-            raise DetenteError(f"worlds: unknown world {name!r}; this scenario has: {', '.join(sc.worlds) or 'none'}")
+            raise DetenteError(
+                f"worlds: unknown world {name!r}; this scenario has: {', '.join(sc.worlds) or 'none'}"
+            )
     n = sc.runs if runs is None else int(runs)
     s = sc.seed if seed is None else int(seed)
     subsets = [c for r in range(len(conds) + 1) for c in itertools.combinations(conds, r)]
-    total, done = n * len(subsets) * len(wlds), 0
-    cells = []
-    for world in wlds:
-        for subset in subsets:
-            def tick(d: int, _t: int, base: int = done) -> None:
-                if progress is not None:
-                    progress(base + d, total)
+    plan = [(world, subset) for world in wlds for subset in subsets]
+    total = n * len(plan)
+    done = [0] * len(plan)
+    lock = threading.Lock()
 
-            cells.append(Cell(world, subset, simulate(sc, runs=n, seed=s, world=world, conditions=subset,
-                                                      progress=tick, backend=backend)))
-            done += n
+    def run_cell(index: int) -> Cell:
+        world, subset = plan[index]
+
+        def tick(d: int, _t: int) -> None:
+            with lock:
+                done[index] = d
+                if progress is not None:
+                    progress(sum(done), total)
+
+        with _cell_threading():
+            result = simulate(
+                sc, runs=n, seed=s, world=world, conditions=subset, progress=tick, backend=backend
+            )
+        return Cell(world, subset, result)
+
+    workers = _cell_workers(backend, len(plan))
+    if workers == 1:
+        cells = [run_cell(i) for i in range(len(plan))]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detente-cell") as pool:
+            cells = list(pool.map(run_cell, range(len(plan))))
     return ExperimentResult(sc, conds, wlds, cells, n, s)

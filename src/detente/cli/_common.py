@@ -29,3 +29,29 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from detente.errors import DetenteError
 
     return (DetenteError,)
+
+
+def rich_progress(unit: str, *extra: Any, transient: bool = False) -> Any:
+    """A rich progress bar on stderr: description, bar, done/total ``unit``, ``extra`` columns, elapsed, ETA."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        *extra,
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=transient,
+    )

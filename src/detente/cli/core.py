@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from detente.cli._common import fail, print_json, user_errors
+from detente.cli._common import fail, print_json, rich_progress, user_errors
 
 DEFAULT_SCENARIO = "reset-2009"
 
@@ -22,24 +22,19 @@ def register(app: typer.Typer) -> None:
     app.command("scenarios")(scenarios)
 
 
-def _progress(enabled: bool, description: str) -> Any:
+def _progress(enabled: bool) -> Any:
     """A rich progress bar on a terminal (stderr), or a no-op context."""
     from contextlib import nullcontext
 
     if not enabled or not sys.stderr.isatty():
         return nullcontext(None)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    progress = Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-                        TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-    return progress
+    return rich_progress("runs", transient=True)
 
 
-def _ticker(bar: Any) -> Any:
+def _ticker(bar: Any, description: str) -> Any:
     if bar is None:
         return None
-    task = bar.add_task("runs", total=None)
+    task = bar.add_task(description, total=None)
 
     def tick(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
@@ -48,13 +43,23 @@ def _ticker(bar: Any) -> Any:
 
 
 def run(
-    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or path to a YAML/TOML file.")] = DEFAULT_SCENARIO,
-    runs: Annotated[int | None, typer.Option(help="Runs per cell (default: the scenario's, 10,000 for reset-2009).")] = None,
+    scenario: Annotated[
+        str, typer.Argument(help="Bundled scenario name or path to a YAML/TOML file.")
+    ] = DEFAULT_SCENARIO,
+    runs: Annotated[
+        int | None, typer.Option(help="Runs per cell (default: the scenario's, 10,000 for reset-2009).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Report folder (default: ./detente-report/<scenario>).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Report folder (default: ./detente-report/<scenario>).")
+    ] = None,
     world: Annotated[list[str] | None, typer.Option(help="Only these worlds (repeatable).")] = None,
-    condition: Annotated[list[str] | None, typer.Option(help="Factorial over these conditions only (repeatable).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the results as JSON instead of tables.")] = False,
+    condition: Annotated[
+        list[str] | None, typer.Option(help="Factorial over these conditions only (repeatable).")
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the results as JSON instead of tables.")
+    ] = False,
     plots: Annotated[bool, typer.Option(help="Write PNG plots into the report.")] = True,
     backend: Annotated[str, typer.Option(help="Engine backend: auto, fused (numba) or numpy.")] = "auto",
 ) -> None:
@@ -68,9 +73,16 @@ def run(
 
         sc = load_scenario(scenario)
         target = out or Path("detente-report") / sc.name
-        with _progress(not json_out, f"{sc.name}: simulating") as bar:
-            exp = experiment(sc, conditions=condition or None, worlds=world or None, runs=runs, seed=seed,
-                             progress=_ticker(bar), backend=backend)
+        with _progress(not json_out) as bar:
+            exp = experiment(
+                sc,
+                conditions=condition or None,
+                worlds=world or None,
+                runs=runs,
+                seed=seed,
+                progress=_ticker(bar, f"{sc.name}: simulating"),
+                backend=backend,
+            )
         folder = write_report(exp, target, plots=plots)
     except user_errors() as exc:
         fail(exc.problems)
@@ -94,13 +106,22 @@ def _print_table(exp: Any) -> None:
     from rich.table import Table
 
     sides = exp.scenario.side_ids
-    table = Table(title=f"{exp.scenario.name}: {exp.runs:,} runs per cell, seed {exp.seed} (± 1 Monte Carlo s.e.)")
-    for col in ("world", "cell", "P(strategic at horizon)", "P(durable partnership)", "mean cooperation index",
-                *(f"median trust {s}" for s in sides)):
+    table = Table(
+        title=f"{exp.scenario.name}: {exp.runs:,} runs per cell, seed {exp.seed} (± 1 Monte Carlo s.e.)"
+    )
+    for col in (
+        "world",
+        "cell",
+        "P(strategic at horizon)",
+        "P(durable partnership)",
+        "mean cooperation index",
+        *(f"median trust {s}" for s in sides),
+    ):
         table.add_column(col, justify="left" if col in ("world", "cell") else "right")
     for row in exp.records():
         table.add_row(
-            row["world"], row["cell"],
+            row["world"],
+            row["cell"],
             f"{row['p_strategic_end']:.3f} ± {row['se_p_strategic_end']:.3f}",
             f"{row['p_durable']:.3f} ± {row['se_p_durable']:.3f}",
             f"{row['mean_ci']:.3f} ± {row['se_mean_ci']:.3f}",
@@ -115,8 +136,12 @@ def simulate_cmd(
     condition: Annotated[list[str] | None, typer.Option(help="Conditions to apply (repeatable).")] = None,
     runs: Annotated[int | None, typer.Option(help="Number of runs.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
-    months_csv: Annotated[Path | None, typer.Option("--months", help="Write per-month aggregates to this CSV.")] = None,
-    runs_csv: Annotated[Path | None, typer.Option("--runs-out", help="Write per-run summaries to this CSV/Parquet.")] = None,
+    months_csv: Annotated[
+        Path | None, typer.Option("--months", help="Write per-month aggregates to this CSV.")
+    ] = None,
+    runs_csv: Annotated[
+        Path | None, typer.Option("--runs-out", help="Write per-run summaries to this CSV/Parquet.")
+    ] = None,
     plot: Annotated[Path | None, typer.Option(help="Write a PNG plot here.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     backend: Annotated[str, typer.Option(help="Engine backend: auto, fused or numpy.")] = "auto",
@@ -127,9 +152,16 @@ def simulate_cmd(
     try:
         from detente.engine.simulate import simulate
 
-        with _progress(not json_out, "simulating") as bar:
-            res = simulate(scenario, runs=runs, seed=seed, world=world, conditions=tuple(condition or ()),
-                           progress=_ticker(bar), backend=backend)
+        with _progress(not json_out) as bar:
+            res = simulate(
+                scenario,
+                runs=runs,
+                seed=seed,
+                world=world,
+                conditions=tuple(condition or ()),
+                progress=_ticker(bar, "simulating"),
+                backend=backend,
+            )
     except user_errors() as exc:
         fail(exc.problems)
     summary = res.summary()
@@ -148,8 +180,10 @@ def simulate_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{res.scenario.name}: world {world or 'base'}, "
-                        f"cell {' + '.join(condition or ()) or 'status quo'}")
+    table = Table(
+        title=f"{res.scenario.name}: world {world or 'base'}, "
+        f"cell {' + '.join(condition or ()) or 'status quo'}"
+    )
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_column("± s.e.", justify="right")
@@ -157,8 +191,9 @@ def simulate_cmd(
         if key.startswith("se_"):
             continue
         se = summary.get(f"se_{key}")
-        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value),
-                      "" if se is None else f"{se:.4f}")
+        table.add_row(
+            key, f"{value:.4f}" if isinstance(value, float) else str(value), "" if se is None else f"{se:.4f}"
+        )
     Console().print(table)
 
 

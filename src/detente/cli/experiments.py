@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from detente.cli._common import fail, print_json, user_errors
+from detente.cli._common import fail, print_json, rich_progress, user_errors
 
 STORE_HELP = "Results store (DuckDB file; per-run tables go to a '-runs' folder beside it)."
 DEFAULT_STORE = "detente-results.duckdb"
@@ -69,27 +69,9 @@ class _Progress:
 
     def __enter__(self) -> _Progress:
         if self.tty and not self.quiet:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from rich.progress import TextColumn
 
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("points"),
-                TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-            )
+            self.bar = rich_progress("points", TextColumn("{task.fields[rate]}"))
             self.bar.__enter__()
             self.task = self.bar.add_task(self.name, total=None, rate="")
         return self

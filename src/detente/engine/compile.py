@@ -19,7 +19,21 @@ from detente.model.beliefs import observation_likelihoods
 from detente.scenario.distributions import is_distribution
 from detente.scenario.schema import Scenario, month_index
 
-SIDE_FIELDS = ("h0", "eta_m", "r_old", "r_new", "L0", "eps", "mu", "rho", "q", "lam", "kappa", "alpha", "beta")
+SIDE_FIELDS = (
+    "h0",
+    "eta_m",
+    "r_old",
+    "r_new",
+    "L0",
+    "eps",
+    "mu",
+    "rho",
+    "q",
+    "lam",
+    "kappa",
+    "alpha",
+    "beta",
+)
 EVIDENCE_CAP = 50.0
 """Cap on one observation's log-likelihood ratio (a fully revealing move would be infinite)."""
 ISSUE_FIELDS = ("R0", "T_B", "P0", "T_M", "S", "v", "w", "omega", "dv", "S_incl")
@@ -86,7 +100,9 @@ class Compiled:
         issues = tuple(sc.issues)
         for sid in sides:
             if sc.sides[sid].belief.p0 == "from_history" and sid not in self.initial_trust:
-                raise ScenarioError(f"sides.{sid}.belief.p0: 'from_history' was not resolved; replay the history first")
+                raise ScenarioError(
+                    f"sides.{sid}.belief.p0: 'from_history' was not resolved; replay the history first"
+                )
         join = np.full(2, -1, dtype=np.int64)
         for j in sc.levers.joins:
             m = month_index(sc.start, j.date)
@@ -101,7 +117,10 @@ class Compiled:
             issues=issues,
             strategic=np.array([sc.issues[i].kind == "strategic" for i in issues]),
             invited=np.array(
-                [sides.index(sc.issues[i].inclusion.invited) if sc.issues[i].inclusion else -1 for i in issues]
+                [
+                    sides.index(sc.issues[i].inclusion.invited) if sc.issues[i].inclusion else -1
+                    for i in issues
+                ]
             ),
             horizon=sc.horizon,
             start=sc.start,
@@ -154,7 +173,9 @@ class Compiled:
             for name in ("eps", "mu", "rho", "q"):
                 cols[name].append(value(getattr(s.behaviour, name), f"{base}.behaviour.{name}"))
             lam = s.behaviour.logit_lambda
-            cols["lam"].append(np.full(n, np.inf) if lam is None else value(lam, f"{base}.behaviour.logit_lambda"))
+            cols["lam"].append(
+                np.full(n, np.inf) if lam is None else value(lam, f"{base}.behaviour.logit_lambda")
+            )
             for name in ("kappa", "alpha", "beta"):
                 cols[name].append(value(getattr(s.learning, name), f"{base}.learning.{name}"))
         for name, parts in cols.items():
@@ -207,7 +228,9 @@ class Compiled:
                 log_lr = np.log(value(e.lr, f"{base}.lr"))
             else:
                 log_lr = gamma * np.abs(value(e.goldstein, f"{base}.goldstein")) * -float(e.valence)
-            occurs = uniform53(site_bits(keys, path_site(f"{base}.occurs"))) < value(e.probability, f"{base}.probability")
+            occurs = uniform53(site_bits(keys, path_site(f"{base}.occurs"))) < value(
+                e.probability, f"{base}.probability"
+            )
             ev.append(np.where(occurs, -log_lr, 0.0))
 
         def block(parts: list[np.ndarray], dtype: Any = float) -> np.ndarray:
@@ -233,6 +256,7 @@ class Compiled:
     def _schedule(self, steps: list, path: str, value: Any, n: int) -> np.ndarray:
         out = np.zeros((n, self.structure.horizon))
         for i, step in sorted(enumerate(steps), key=lambda x: month_index(self.scenario.start, x[1].start)):
-            out[:, month_index(self.scenario.start, step.start) :] = value(step.value, f"{path}.{i}.value")[:, None]
+            out[:, month_index(self.scenario.start, step.start) :] = value(step.value, f"{path}.{i}.value")[
+                :, None
+            ]
         return out
-

@@ -11,35 +11,42 @@ three times faster than a ``prange`` one and runs as fast.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 
 import numba
 import numpy as np
 from numba import njit
 
-from detente.engine.compile import ISSUE_FIELDS, SIDE_FIELDS, Compiled, Params
-from detente.engine.random import run_keys
-from detente.engine.simulate import TRUST_BINS, ChunkOut, empty_totals, trust_edges_log_odds
+from detente.engine.compile import ISSUE_FIELDS, SIDE_FIELDS, Compiled, Params, Structure
+from detente.engine.random import (  # the same constants as the numpy draws
+    _G_SITE,
+    _G_STEP,
+    _LOW32,
+    _M1,
+    _M2,
+    _S11,
+    _S27,
+    _S30,
+    _S31,
+    _S32,
+    _TWO_M32,
+    _TWO_M53,
+    run_keys,
+)
+from detente.engine.simulate import TRUST_BINS, ChunkOut, empty_totals, run_summaries, trust_edges_log_odds
+from detente.engine.step import thresholds
 
 if not os.environ.get("NUMBA_CACHE_DIR") and not os.access(Path(__file__).parent, os.W_OK):
     numba.config.CACHE_DIR = str(
         Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "detente" / "numba"
     )
 
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_G_STEP = np.uint64(0x8CB92BA72F3D8DD7)
-_G_SITE = np.uint64(0xA0761D6478BD642F)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S32 = np.uint64(32)
-_S11 = np.uint64(11)
 _ONE = np.uint64(1)
-_LOW32 = np.uint64(0xFFFFFFFF)
-_TWO_M32 = 2.0**-32
-_TWO_M53 = 2.0**-53
 
 _S = {name: i for i, name in enumerate(SIDE_FIELDS)}
 _I = {name: i for i, name in enumerate(ISSUE_FIELDS)}
@@ -104,7 +111,7 @@ def _kernel(
     keys, side, issue, theta0, tau, iota, L_max_a, kappa_tau_a, ell_C, ell_D,
     lead_dh, sig_sep, sig_log_mimic, ev_dl,
     strategic, invited, reset, join_month, lead_month, lead_side, sig_month, sig_sender, ev_month, ev_obs,
-    edges, durable_months, want_paths,
+    edges, durable_months, want_paths, use_tab, tab_tstar, tab_e, tab_pay,
     regime_counts, open_counts, mutual_counts, trust_hist, final_regime_o, months_o, first_o, durable_o, longest_o, ci_sum_o, final_L_o,
     path_L, path_h, path_a, path_G, path_regime,
 ):  # fmt: skip
@@ -184,40 +191,48 @@ def _kernel(
                     for k in range(K):
                         z[s, k] = False
             # 3. regime (the schedule-dependent payoff parts are recomputed only when tau or iota moves)
-            tau_t = tau[i, t]
-            iota_t = iota[i, t]
-            if not (tau_t == tau_c and iota_t == iota_c):
-                tau_c, iota_c = tau_t, iota_t
-                for k in range(K):
-                    cR[k] = issue[i, k, R0] + issue[i, k, W] * tau_t
-                    v_eff = issue[i, k, V] + issue[i, k, DV] * iota_t
-                    p0 = issue[i, k, P0]
-                    cTB[k] = v_eff * p0 + (1.0 - v_eff) * issue[i, k, T_B]
-                    cTM[k] = v_eff * p0 + (1.0 - v_eff) * issue[i, k, T_M]
-                    for s in range(2):
-                        S_eff = issue[i, k, S_]
-                        if invited[k] == s:
-                            S_eff = S_eff + iota_t * (issue[i, k, S_INCL] - S_eff)
-                        cS[s, k] = v_eff * p0 + (1.0 - v_eff) * S_eff
-            for s in range(2):
-                r = side[i, s, R_NEW] + (side[i, s, R_OLD] - side[i, s, R_NEW]) * h[s]
-                r = r / (1.0 + kappa_tau * tau_t)
-                for k in range(K):
-                    Sv = cS[s, k]
-                    TBv = cTB[k]
-                    rR = (1.0 - r) * cR[k]
-                    rTB = TBv - r * Sv
-                    rTM = cTM[k] - r * Sv
-                    rS = Sv - r * TBv
-                    rP = (1.0 - r) * issue[i, k, P0]
-                    Rp[s, k], TBp[s, k], TMp[s, k], Sp[s, k], Pp[s, k] = rR, rTB, rTM, rS, rP
-                    if rR <= rTB:
-                        tstar[s, k] = np.inf
-                    elif rS >= rP:
-                        tstar[s, k] = 0.0
-                    else:
-                        tstar[s, k] = (rP - rS) / ((rR - rTB) + (rP - rS))
-                    e[s, k] = rTM > rR
+            if use_tab:
+                for s in range(2):
+                    for k in range(K):
+                        tstar[s, k] = tab_tstar[t, s, k]
+                        e[s, k] = tab_e[t, s, k]
+                        Rp[s, k], TBp[s, k] = tab_pay[t, 0, s, k], tab_pay[t, 1, s, k]
+                        Sp[s, k], Pp[s, k] = tab_pay[t, 2, s, k], tab_pay[t, 3, s, k]
+            else:
+                tau_t = tau[i, t]
+                iota_t = iota[i, t]
+                if not (tau_t == tau_c and iota_t == iota_c):
+                    tau_c, iota_c = tau_t, iota_t
+                    for k in range(K):
+                        cR[k] = issue[i, k, R0] + issue[i, k, W] * tau_t
+                        v_eff = issue[i, k, V] + issue[i, k, DV] * iota_t
+                        p0 = issue[i, k, P0]
+                        cTB[k] = v_eff * p0 + (1.0 - v_eff) * issue[i, k, T_B]
+                        cTM[k] = v_eff * p0 + (1.0 - v_eff) * issue[i, k, T_M]
+                        for s in range(2):
+                            S_eff = issue[i, k, S_]
+                            if invited[k] == s:
+                                S_eff = S_eff + iota_t * (issue[i, k, S_INCL] - S_eff)
+                            cS[s, k] = v_eff * p0 + (1.0 - v_eff) * S_eff
+                for s in range(2):
+                    r = side[i, s, R_NEW] + (side[i, s, R_OLD] - side[i, s, R_NEW]) * h[s]
+                    r = r / (1.0 + kappa_tau * tau_t)
+                    for k in range(K):
+                        Sv = cS[s, k]
+                        TBv = cTB[k]
+                        rR = (1.0 - r) * cR[k]
+                        rTB = TBv - r * Sv
+                        rTM = cTM[k] - r * Sv
+                        rS = Sv - r * TBv
+                        rP = (1.0 - r) * issue[i, k, P0]
+                        Rp[s, k], TBp[s, k], TMp[s, k], Sp[s, k], Pp[s, k] = rR, rTB, rTM, rS, rP
+                        if rR <= rTB:
+                            tstar[s, k] = np.inf
+                        elif rS >= rP:
+                            tstar[s, k] = 0.0
+                        else:
+                            tstar[s, k] = (rP - rS) / ((rR - rTB) + (rP - rS))
+                        e[s, k] = rTM > rR
             for s in range(2):
                 p = p_c[s] if L[s] == L_c[s] else 1.0 / (1.0 + np.exp(-L[s]))
                 rho_o = side[i, 1 - s, RHO]
@@ -324,13 +339,65 @@ def _events_arrays(items: tuple, cols: tuple[int, ...]) -> list[np.ndarray]:
     return [np.array([x[c] for x in items], dtype=np.int64) for c in cols]
 
 
+def _uniform(params: Params) -> bool:
+    """True when every input of the payoff transform is the same in all runs of the chunk."""
+    side = [v for k, v in params.side.items() if k != "L0"]
+    arrays = [*side, *params.issue.values(), params.tau, params.iota, params.kappa_tau, params.lead_dh]
+    return all(a.shape[0] == 0 or bool(np.all(a == a[:1])) for a in arrays)
+
+
+def _threshold_table(params: Params, st: Structure) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray]:
+    """Month-by-month t*, e and payoffs from engine.step.thresholds, when they are the same for every run.
+
+    The payoff transform depends only on parameters and time (not on beliefs), so for a chunk whose
+    parameters do not vary by run it is computed once, by the same numpy code as the reference step.
+    """
+    K, T = len(st.issues), st.horizon
+    if params.n == 0 or not _uniform(params):
+        return False, np.zeros((0, 2, K)), np.zeros((0, 2, K), np.bool_), np.zeros((0, 4, 2, K))
+    one = Params(**{f.name: _first(getattr(params, f.name)) for f in fields(Params)})
+    tstar, e, pay = np.empty((T, 2, K)), np.empty((T, 2, K), np.bool_), np.empty((T, 4, 2, K))
+    h = one.side["h0"].copy()
+    for t in range(T):
+        if t > 0:
+            h = h * (1.0 - one.side["eta_m"])
+        for j, (month, s, _) in enumerate(st.leadership):
+            if month == t:
+                h[:, s] = h[:, s] * (1.0 - one.lead_dh[:, j])
+        ts, ex, p = thresholds(one, st, h, t)
+        tstar[t], e[t] = ts[0], ex[0]
+        pay[t] = np.stack([p.R[0], p.T_B[0], p.S[0], p.P[0]])
+    return True, tstar, e, pay
+
+
+def _first(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: v[:1] for k, v in value.items()}
+    return value[:1] if isinstance(value, np.ndarray) else value
+
+
 _POOL: ThreadPoolExecutor | None = None
 MIN_SLICE = 128
 """Runs per thread below which a chunk is not split further."""
 
 
+_LOCAL = threading.local()
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """Within this block (in this thread) chunks run on one thread: for callers that parallelise cells."""
+    _LOCAL.single = True
+    try:
+        yield
+    finally:
+        _LOCAL.single = False
+
+
 def threads() -> int:
-    """Worker threads for a chunk: ``DETENTE_THREADS`` if set, else the CPUs this process may use."""
+    """Worker threads for a chunk: 1 inside ``single_threaded``, else ``DETENTE_THREADS``, else the usable CPUs."""
+    if getattr(_LOCAL, "single", False):
+        return 1
     env = os.environ.get("DETENTE_THREADS")
     if env:
         return max(1, int(env))
@@ -373,17 +440,19 @@ def run_chunk_fused(compiled: Compiled, params: Params, want_paths: bool) -> Chu
         np.ascontiguousarray(params.sig_log_mimic, np.float64), np.ascontiguousarray(params.ev_dl, np.float64),
         np.asarray(st.strategic, np.bool_), np.asarray(st.invited, np.int64), np.asarray(st.reset, np.bool_),
         np.asarray(st.join_month, np.int64), lead_month, lead_side, sig_month, sig_sender, ev_month, ev_obs,
-        trust_edges_log_odds(), int(st.durable_months), bool(want_paths),
+        trust_edges_log_odds(), int(st.durable_months), bool(want_paths), *_threshold_table(params, st),
     )  # fmt: skip
     per_run = (final_regime, months, first, durable_at, longest, ci_sum, final_L)
     paths = (path_L, path_h, path_a, path_G, path_regime)
     workers = max(1, min(threads(), n // MIN_SLICE))
     bounds = np.linspace(0, n, workers + 1).astype(int)
     parts = [empty_totals(T, K, TRUST_BINS) for _ in range(workers)]
+    small = np.uint16 if int(np.diff(bounds).max(initial=0)) < 2**16 else np.int32  # counts cannot overflow
+    hists = [np.zeros((2, T, TRUST_BINS), small) for _ in range(workers)]
 
     def work(w: int) -> None:
         c = parts[w]
-        counts = (c.regime_counts, c.open_counts, c.mutual_counts, c.trust_hist)
+        counts = (c.regime_counts, c.open_counts, c.mutual_counts, hists[w])
         _kernel(int(bounds[w]), int(bounds[w + 1]), *inputs, *counts, *per_run, *paths)
 
     if workers == 1:
@@ -391,24 +460,14 @@ def run_chunk_fused(compiled: Compiled, params: Params, want_paths: bool) -> Chu
     else:
         list(_pool(workers).map(work, range(workers)))
     out = parts[0]
+    for c, hist in zip(parts, hists, strict=True):
+        c.trust_hist += hist
     for c in parts[1:]:
         out.regime_counts += c.regime_counts
         out.open_counts += c.open_counts
         out.mutual_counts += c.mutual_counts
         out.trust_hist += c.trust_hist
-    out.summaries = {
-        "run": params.runs.copy(),
-        "months_strategic": months[:, 0],
-        "months_tactical": months[:, 1],
-        "months_frozen": months[:, 2],
-        "first_strategic": first,
-        "durable_month": durable_at,
-        "longest_strategic": longest,
-        "ci_sum": ci_sum,
-        "final_L": final_L,
-        "final_regime": final_regime,
-        "type_benign": params.theta0,
-    }
+    out.summaries = run_summaries(params, months, first, durable_at, longest, ci_sum, final_L, final_regime)
     if want_paths:
         out.paths = {"L": path_L, "h": path_h, "G": path_G, "a": path_a, "regime": path_regime}
     return out

@@ -89,7 +89,11 @@ class SimulationResult:
 
     @staticmethod
     def _fixed(value: Any) -> float:
-        return float(value) if isinstance(value, int | float) else float(np.mean(value.ppf(np.linspace(0.005, 0.995, 199))))
+        return (
+            float(value)
+            if isinstance(value, int | float)
+            else float(np.mean(value.ppf(np.linspace(0.005, 0.995, 199))))
+        )
 
     def final_trust(self) -> np.ndarray:
         """(runs, 2) trust p at the horizon."""
@@ -181,8 +185,13 @@ class SimulationResult:
                 "mutual_coop": (("issue", "month"), ag.mutual_coop),
                 "ci": (("month",), ag.ci),
             },
-            coords={"month": month, "regime": list(REGIMES), "side": list(st.sides),
-                    "quantile": list(QUANTILES), "issue": list(st.issues)},
+            coords={
+                "month": month,
+                "regime": list(REGIMES),
+                "side": list(st.sides),
+                "quantile": list(QUANTILES),
+                "issue": list(st.issues),
+            },
             attrs={"scenario": self.scenario.name, "runs": ag.runs, "seed": self.provenance.seed},
         )
 

@@ -80,7 +80,9 @@ def run_chunk_numpy(compiled: Compiled, params: Params, want_paths: bool) -> Chu
         out.open_counts[:, t] = m.G.sum(axis=0)
         out.mutual_counts[:, t] = m.mutual.sum(axis=0)
         for s in range(2):
-            out.trust_hist[s, t] = np.bincount(np.searchsorted(edges, state.L[:, s], side="right"), minlength=TRUST_BINS)
+            out.trust_hist[s, t] = np.bincount(
+                np.searchsorted(edges, state.L[:, s], side="right"), minlength=TRUST_BINS
+            )
         months[np.arange(n), m.regime] += 1
         strategic = m.regime == 0
         first = np.where(strategic & (first < 0), t, first)
@@ -97,7 +99,23 @@ def run_chunk_numpy(compiled: Compiled, params: Params, want_paths: bool) -> Chu
             paths["G"][:, t] = m.G
             paths["a"][:, t] = m.a
             paths["regime"][:, t] = m.regime
-    out.summaries = {
+    out.summaries = run_summaries(params, months, first, durable_at, longest, ci_sum, state.L, m.regime)
+    out.paths = paths
+    return out
+
+
+def run_summaries(
+    params: Params,
+    months: np.ndarray,
+    first: np.ndarray,
+    durable_at: np.ndarray,
+    longest: np.ndarray,
+    ci_sum: np.ndarray,
+    final_L: np.ndarray,
+    final_regime: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The per-run summary columns every backend returns."""
+    return {
         "run": params.runs.copy(),
         "months_strategic": months[:, 0],
         "months_tactical": months[:, 1],
@@ -106,12 +124,10 @@ def run_chunk_numpy(compiled: Compiled, params: Params, want_paths: bool) -> Chu
         "durable_month": durable_at,
         "longest_strategic": longest,
         "ci_sum": ci_sum,
-        "final_L": state.L,
-        "final_regime": m.regime,
+        "final_L": final_L,
+        "final_regime": final_regime,
         "type_benign": params.theta0,
     }
-    out.paths = paths
-    return out
 
 
 def _alloc_paths(n: int, T: int, K: int) -> dict[str, np.ndarray]:
@@ -200,7 +216,9 @@ def simulate(
     if runs < 1:
         raise DetenteError(f"runs: expected a positive number of runs, got {runs}")
     if paths and runs > MAX_PATH_RUNS:
-        raise DetenteError(f"paths: full paths are kept in memory; ask for at most {MAX_PATH_RUNS} runs (got {runs})")
+        raise DetenteError(
+            f"paths: full paths are kept in memory; ask for at most {MAX_PATH_RUNS} runs (got {runs})"
+        )
     name, run_chunk = _backend(backend)
     chunk = int(chunk_size or DEFAULT_CHUNK[name])
     if chunk < 1:

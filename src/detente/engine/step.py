@@ -68,7 +68,9 @@ def initial_state(params: Params, n_issues: int) -> State:
     )
 
 
-def thresholds(params: Params, st: Structure, h: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, Payoffs]:
+def thresholds(
+    params: Params, st: Structure, h: np.ndarray, t: int
+) -> tuple[np.ndarray, np.ndarray, Payoffs]:
     """Thresholds t*, exploit flags e and transformed payoffs for month t (theory §10.4), each (n, 2, K)."""
     sp, ip = params.side, params.issue
     tau = params.tau[:, t]
@@ -76,8 +78,18 @@ def thresholds(params: Params, st: Structure, h: np.ndarray, t: int) -> tuple[np
     r = r / (1.0 + params.kappa_tau[:, None] * tau[:, None])
     col = {name: ip[name][:, None, :] for name in ISSUE_FIELDS}
     pay = issue_payoffs(
-        col["R0"], col["T_B"], col["P0"], col["T_M"], col["S"], col["v"], col["w"], r[:, :, None],
-        tau=tau[:, None, None], iota=params.iota[:, t][:, None, None], dv=col["dv"], S_incl=col["S_incl"],
+        col["R0"],
+        col["T_B"],
+        col["P0"],
+        col["T_M"],
+        col["S"],
+        col["v"],
+        col["w"],
+        r[:, :, None],
+        tau=tau[:, None, None],
+        iota=params.iota[:, t][:, None, None],
+        dv=col["dv"],
+        S_incl=col["S_incl"],
         invited=(st.invited[None, :] == np.arange(2)[:, None])[None],
     )
     return trust_threshold(pay.R, pay.T_B, pay.P, pay.S), would_exploit(pay), pay
@@ -148,7 +160,9 @@ def step(state: State, params: Params, st: Structure, t: int, keys_t: np.ndarray
     # 7. learn where informative (open, and the other's M type would exploit)
     informative = open3 & e[:, ::-1, :]
     ell = np.where(o, params.ell_C[:, ::-1, None], params.ell_D[:, ::-1, None])
-    ell = biased_evidence(ell, ~o & ~state.a_prev, sp["alpha"][:, :, None], sp["beta"][:, :, None], h[:, :, None])
+    ell = biased_evidence(
+        ell, ~o & ~state.a_prev, sp["alpha"][:, :, None], sp["beta"][:, :, None], h[:, :, None]
+    )
     gain = np.where(informative, sp["kappa"][:, :, None] * ell, 0.0)
     total = gain[:, :, 0]
     for k in range(1, K):

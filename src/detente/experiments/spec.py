@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from detente.errors import ExperimentError
 from detente.scenario.distributions import Distribution
+from detente.scenario.load import read_document
 
 _BUILTIN = "detente.experiments.builtin"
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
@@ -258,7 +259,7 @@ def load_experiment(
     if isinstance(source, dict):
         return _validate(_with_sets(source, sets), "<mapping>", {}, base_dir or Path.cwd(), "experiment")
     path = resolve_experiment(source)
-    data, lines = _read(path)
+    data, lines = read_document(path, ExperimentError, "experiment")
     return _validate(_with_sets(data, sets), str(path), lines, path.parent.resolve(), path.stem)
 
 
@@ -287,38 +288,6 @@ def _validate(
     except ValidationError as exc:
         raise ExperimentError(_format(exc, data, origin, lines)) from None
     return Experiment(spec=spec, name=spec.name or stem, base_dir=base_dir, source=origin)
-
-
-def _read(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ExperimentError(f"{path}: cannot read the file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ExperimentError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict):
-        raise ExperimentError(f"{path}: expected a mapping of experiment fields at the top level")
-    lines: dict[tuple[Any, ...], int] = {}
-    _walk(node, (), lines)
-    return data, lines
-
-
-def _walk(node: Any, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
-    if node is None:
-        return
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines[(*path, key.value)] = key.start_mark.line + 1
-            _walk(value, (*path, key.value), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines)
 
 
 _TAGS = {

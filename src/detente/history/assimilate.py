@@ -256,6 +256,19 @@ class Replay:
         )
 
 
+_REPLAYS: dict[str, Any] = {}
+
+
+def _default_replay(scenario: Scenario) -> Any:
+    """``replay(scenario)`` memoised on the scenario's content (cells of one experiment share it)."""
+    key = scenario.canonical_json()
+    if key not in _REPLAYS:
+        if len(_REPLAYS) >= 64:
+            _REPLAYS.clear()
+        _REPLAYS[key] = replay(scenario)
+    return _REPLAYS[key]
+
+
 def replay(
     scenario: Scenario,
     table: EventTable | None = None,
@@ -285,7 +298,7 @@ def starting_trust(scenario: Scenario) -> dict[str, float]:
     """
     if scenario.history is None:
         raise ScenarioError("history: 'from_history' needs a 'history' section")
-    final = replay(scenario).final()
+    final = _default_replay(scenario).final()
     wanted = [s for s in scenario.side_ids if scenario.sides[s].belief.p0 == "from_history"]
     return {s: final[s] for s in (wanted or scenario.side_ids)}
 
@@ -294,7 +307,7 @@ def history_provenance(scenario: Scenario) -> dict[str, Any]:
     """What the resolved starting trust came from: table, window, gamma, p_start, counts and the result."""
     if scenario.history is None:
         return {}
-    rep = replay(scenario)
+    rep = _default_replay(scenario)
     st = rep.setup
     hist = scenario.history
     used = st.observer >= 0

@@ -22,7 +22,9 @@ def cohort_share(h0: ArrayLike, eta: ArrayLike, years: ArrayLike) -> np.ndarray:
 
 def relative_gains_weight(h: ArrayLike, r_old: ArrayLike, r_new: ArrayLike) -> np.ndarray:
     """r = r_new + (r_old - r_new)*h: the elite's zero-sum weight."""
-    return np.asarray(r_new, float) + (np.asarray(r_old, float) - np.asarray(r_new, float)) * np.asarray(h, float)
+    return np.asarray(r_new, float) + (np.asarray(r_old, float) - np.asarray(r_new, float)) * np.asarray(
+        h, float
+    )
 
 
 def half_life(eta: ArrayLike) -> np.ndarray:

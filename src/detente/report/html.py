@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -71,17 +72,29 @@ def write_report(exp: Any, out: Path, plots: bool = True) -> Path:
             "runs_per_cell": exp.runs,
             "version": __version__,
             "cells": [
-                {**row, "provenance": _prov(cell.result.provenance)} for row, cell in zip(rows, exp.cells, strict=True)
+                {**row, "provenance": _prov(cell.result.provenance)}
+                for row, cell in zip(rows, exp.cells, strict=True)
             ],
             "verdict": verdict,
             "sentences": exp.sentences(),
         }
         (tmp / "cells.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
-        html = Environment(autoescape=select_autoescape()).from_string(_TEMPLATE).render(
-            scenario=exp.scenario, hash=exp.scenario.content_hash(), seed=exp.seed, runs=exp.runs,
-            version=__version__, when=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            sentences=exp.sentences(), rows=rows, sides=sides, effects=verdict["effects_on_p_durable"],
-            plots=figures,
+        html = (
+            Environment(autoescape=select_autoescape())
+            .from_string(_TEMPLATE)
+            .render(
+                scenario=exp.scenario,
+                hash=exp.scenario.content_hash(),
+                seed=exp.seed,
+                runs=exp.runs,
+                version=__version__,
+                when=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                sentences=exp.sentences(),
+                rows=rows,
+                sides=sides,
+                effects=verdict["effects_on_p_durable"],
+                plots=figures,
+            )
         )
         (tmp / "report.html").write_text(html, encoding="utf-8")
         _swap(tmp, out)
@@ -92,16 +105,33 @@ def write_report(exp: Any, out: Path, plots: bool = True) -> Path:
 
 
 def _plots(exp: Any, folder: Path) -> list[dict[str, str]]:
+    """Render one PNG per world and kind; half of them in a forked process when the platform allows."""
+    jobs = [
+        (world, kind, f"{kind}-{world or 'base'}.png")
+        for world in exp.worlds
+        for kind in ("regimes", "trust")
+    ]
+    what = {"regimes": "regime probabilities over time", "trust": "trust fan charts"}
+    child = None
+    if len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        child = multiprocessing.get_context("fork").Process(target=_render, args=(exp, jobs[1::2], folder))
+        child.start()
+    _render(exp, jobs if child is None else jobs[::2], folder)
+    if child is not None:
+        child.join()
+        if child.exitcode != 0:
+            _render(exp, jobs[1::2], folder)
+    return [
+        {"file": name, "alt": f"World {world or 'base'}: {what[kind]}, one panel per cell"}
+        for world, kind, name in jobs
+    ]
+
+
+def _render(exp: Any, jobs: list[tuple[Any, str, str]], folder: Path) -> None:
     from detente.report.plots import grid_figure, save
 
-    figures = []
-    for world in exp.worlds:
-        tag = world or "base"
-        for kind, what in (("regimes", "regime probabilities over time"), ("trust", "trust fan charts")):
-            name = f"{kind}-{tag}.png"
-            save(grid_figure(exp, world, kind), folder / name)
-            figures.append({"file": name, "alt": f"World {tag}: {what}, one panel per cell"})
-    return figures
+    for world, kind, name in jobs:
+        save(grid_figure(exp, world, kind), folder / name)
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 REGIME_COLOURS = {"strategic": "#1b7837", "tactical": "#f1a340", "frozen": "#762a83"}
 SIDE_COLOURS = ("#2166ac", "#b2182b")
@@ -30,8 +30,13 @@ def regime_axes(ax: Any, result: Any, title: str, legend: bool = True) -> None:
     """Stacked P(regime) over time for one result."""
     ag = result.aggregates
     x = _years(ag.months)
-    ax.stackplot(x, ag.regime_prob, labels=[f"{r}" for r in REGIME_COLOURS],
-                 colors=list(REGIME_COLOURS.values()), alpha=0.85)
+    ax.stackplot(
+        x,
+        ag.regime_prob,
+        labels=[f"{r}" for r in REGIME_COLOURS],
+        colors=list(REGIME_COLOURS.values()),
+        alpha=0.85,
+    )
     ax.set_ylim(0, 1)
     ax.set_xlim(x[0], x[-1])
     _frame(ax, title, "share of runs")
@@ -58,10 +63,13 @@ def trust_axes(ax: Any, result: Any, title: str, legend: bool = True) -> None:
 
 def result_figure(result: Any, title: str | None = None) -> Any:
     """Two panels for one simulated cell: regime shares and trust fans."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.85, wspace=0.22)
     prov = result.provenance
     cell = " + ".join(prov.conditions) or "status quo"
-    name = title or f"{result.scenario.name} — world: {prov.world or 'base'}, cell: {cell} ({prov.runs:,} runs)"
+    name = (
+        title or f"{result.scenario.name} — world: {prov.world or 'base'}, cell: {cell} ({prov.runs:,} runs)"
+    )
     fig.suptitle(name, fontsize=11)
     regime_axes(axes[0], result, "Regime of the relationship by month")
     trust_axes(axes[1], result, "Trust each way by month")
@@ -73,13 +81,14 @@ def grid_figure(exp: Any, world: str | None, kind: str) -> Any:
     cells = [c for c in exp.cells if c.world == world]
     cols = 4 if len(cells) > 4 else len(cells)
     rows = int(np.ceil(len(cells) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.08, top=0.9, wspace=0.28, hspace=0.42)
     wname = exp.scenario.worlds[world].label if world in exp.scenario.worlds else (world or "base")
     what = "Regime shares" if kind == "regimes" else "Trust fan charts"
     fig.suptitle(f"{exp.scenario.name} — {what}, world: {wname} ({exp.runs:,} runs per cell)", fontsize=12)
     for i, cell in enumerate(cells):
         ax = axes[i // cols][i % cols]
-        title = f"cell: {cell.label}"
+        title = f"cell: {cell.label}" if len(cell.label) < 40 else "cell:\n" + cell.label
         if kind == "regimes":
             regime_axes(ax, cell.result, title, legend=i == 0)
         else:
@@ -91,5 +100,5 @@ def grid_figure(exp: Any, world: str | None, kind: str) -> Any:
 
 def save(fig: Any, path: Any) -> None:
     """Write a figure as PNG and close it."""
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -109,7 +109,7 @@ class Triangular(_Dist):
         fc = (c - lo) / (hi - lo)
         left = lo + np.sqrt(u * (hi - lo) * (c - lo))
         right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - c))
-        return np.where(u < fc, left, right)
+        return np.clip(np.where(u < fc, left, right), lo, hi)
 
 
 class Choice(_Dist):

@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from detente.errors import ScenarioError
-from detente.scenario.schema import Scenario
+from detente.errors import DetenteError, ScenarioError
+from detente.scenario.schema import Scenario, reference_problems
 
 _BUILTIN = "detente.scenario.builtin"
 _PATH_MSG = re.compile(r"^([A-Za-z_][\w.]*): (.*)$")
@@ -77,26 +77,28 @@ def _with_base(scenario: Scenario, path: Path) -> Scenario:
     return scenario.model_copy(update={"history": hist.model_copy(update=updates)})
 
 
-def read_document(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """Parse a YAML or TOML file into data and a map from field path to line number."""
+def read_document(
+    path: Path, error: type[DetenteError] = ScenarioError, what: str = "scenario"
+) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse a YAML or TOML file into data and a map from field path to line number (errors as ``error``)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the file ({exc.strerror})") from None
+        raise error(f"{path}: cannot read the file ({exc.strerror})") from None
     if path.suffix.lower() == ".toml":
         try:
             return tomllib.loads(text), {}
         except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+            raise error(f"{path}: not valid TOML: {exc}") from None
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ScenarioError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise error(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping of scenario fields at the top level")
+        raise error(f"{path}: expected a mapping of {what} fields at the top level")
     lines: dict[tuple[Any, ...], int] = {}
     _walk(node, (), lines)
     return data, lines
@@ -123,7 +125,15 @@ def validate_mapping(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(format_errors(exc, data, origin, lines or {}, Scenario)) from None
+        problems = format_errors(exc, data, origin, lines or {}, Scenario)
+        for extra in reference_problems(data):
+            field, _, text = extra.partition(": ")
+            path = tuple(int(p) if p.isdigit() else p for p in field.split("."))
+            line = _line(lines or {}, path)
+            message = f"{origin}:{line}: {extra}" if line else f"{origin}: {extra}"
+            if message not in problems and not any(f": {field}: " in p and text in p for p in problems):
+                problems.append(message)
+        raise ScenarioError(problems) from None
     from detente.scenario.overrides import check_variants
 
     problems = check_variants(scenario)
@@ -158,7 +168,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     path: list[Any] = []
     node = data
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             path.append(part)
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):
@@ -168,10 +180,24 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _is_tag(part: str) -> bool:
-    return any(c in part for c in "[]") or part in {
-        "float", "int", "str", "bool", "uniform", "normal", "beta", "triangular", "choice",
-        "literal['B','M','from_trust']", "none",
-    } or part.startswith(("function-", "literal[", "tagged-union", "constrained-"))
+    return (
+        any(c in part for c in "[]")
+        or part
+        in {
+            "float",
+            "int",
+            "str",
+            "bool",
+            "uniform",
+            "normal",
+            "beta",
+            "triangular",
+            "choice",
+            "literal['B','M','from_trust']",
+            "none",
+        }
+        or part.startswith(("function-", "literal[", "tagged-union", "constrained-"))
+    )
 
 
 def _messages(
@@ -198,7 +224,9 @@ def _messages(
     if "missing" in kinds:
         return [(path, "required field is missing")]
     if isinstance(value, dict) and "dist" in value:
-        dist_errs = [e for e in errs if any(isinstance(p, str) and p in str(value.get("dist")) for p in e["loc"])]
+        dist_errs = [
+            e for e in errs if any(isinstance(p, str) and p in str(value.get("dist")) for p in e["loc"])
+        ]
         chosen = dist_errs or [e for e in errs if e["type"] != "float_type"] or errs
         return [(path, f"{e['msg']}" + (f" (at {e['loc'][-1]})" if e["loc"] else "")) for e in chosen[:1]]
     if any(t.startswith("float") or t.startswith("int") for t in kinds) and not isinstance(value, dict):
@@ -237,7 +265,10 @@ def _unwrap(annotation: Any) -> Any:
     if origin in (typing.Union, types.UnionType):
         for arg in typing.get_args(annotation):
             inner = _unwrap(arg)
-            if (isinstance(inner, type) and issubclass(inner, BaseModel)) or typing.get_origin(inner) in (dict, list):
+            if (isinstance(inner, type) and issubclass(inner, BaseModel)) or typing.get_origin(inner) in (
+                dict,
+                list,
+            ):
                 return inner
         return None
     return annotation

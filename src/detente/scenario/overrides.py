@@ -19,7 +19,7 @@ def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
         last = i == len(parts) - 1
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                raise KeyError(f"{'.'.join(parts[:i + 1])}: no list item {part!r} (length {len(node)})")
+                raise KeyError(f"{'.'.join(parts[: i + 1])}: no list item {part!r} (length {len(node)})")
             if last:
                 node[int(part)] = value
             else:
@@ -64,7 +64,9 @@ def apply_variants(scenario: Scenario, world: str | None, conditions: tuple[str,
     data = scenario.model_dump(mode="json")
     if world is not None:
         if world not in scenario.worlds:
-            raise ScenarioError(f"unknown world {world!r}; this scenario has: {', '.join(scenario.worlds) or 'none'}")
+            raise ScenarioError(
+                f"unknown world {world!r}; this scenario has: {', '.join(scenario.worlds) or 'none'}"
+            )
         data = _patched(data, scenario.worlds[world].set, f"worlds.{world}.set")
     for name in conditions:
         if name not in scenario.conditions:
@@ -81,8 +83,9 @@ def check_variants(scenario: Scenario) -> list[str]:
     for kind, variants in (("worlds", scenario.worlds), ("conditions", scenario.conditions)):
         for name in variants:
             try:
-                apply_variants(scenario, name if kind == "worlds" else None,
-                               (name,) if kind == "conditions" else ())
+                apply_variants(
+                    scenario, name if kind == "worlds" else None, (name,) if kind == "conditions" else ()
+                )
             except ScenarioError as exc:
                 problems.extend(exc.problems)
     return problems

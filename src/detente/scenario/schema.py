@@ -61,6 +61,81 @@ def month_label(start: str, index: int) -> str:
     return f"{total // 12:04d}-{total % 12 + 1:02d}"
 
 
+def reference_problems(data: Any) -> list[str]:
+    """Cross-field problems of raw scenario data: side counts, unknown side/issue references, dates off the horizon.
+
+    Works on the mapping as written (defensively), so these problems are reported even when field
+    problems elsewhere stop pydantic before its model validators.
+    """
+    if not isinstance(data, dict):
+        return []
+
+    def items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+        return [(i, x) for i, x in enumerate(value) if isinstance(x, dict)] if isinstance(value, list) else []
+
+    def mapping(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    problems: list[str] = []
+    sides, issues = mapping(data.get("sides")), mapping(data.get("issues"))
+    if "sides" in data and len(sides) != 2:
+        problems.append(
+            f"sides: a scenario needs exactly two sides, got {len(sides)} ({', '.join(sides) or 'none'})"
+        )
+    if "issues" in data and not issues:
+        problems.append("issues: at least one issue is needed")
+    try:
+        start = _normalise_date(data.get("start"))
+        horizon = int(data.get("horizon", 240))
+    except (ValueError, TypeError):
+        start, horizon = None, 0
+
+    def side_ref(where: str, value: Any) -> None:
+        if len(sides) == 2 and value is not None and value not in sides:
+            problems.append(f"{where}: unknown side {value!r}; expected one of {sorted(sides)}")
+
+    def date_ref(where: str, value: Any) -> None:
+        if start is None or horizon < 1 or value is None:
+            return
+        try:
+            when = _normalise_date(value)
+        except ValueError:
+            return
+        if not 0 <= month_index(start, when) < horizon:
+            problems.append(
+                f"{where}: date {when} is outside the horizon {start[:7]} .. {month_label(start, horizon - 1)}"
+            )
+
+    for name, issue in issues.items():
+        side_ref(f"issues.{name}.inclusion.invited", mapping(mapping(issue).get("inclusion")).get("invited"))
+    schedules, levers = mapping(data.get("schedules")), mapping(data.get("levers"))
+    for key in ("threat", "inclusion"):
+        for i, step in items(schedules.get(key)):
+            date_ref(f"schedules.{key}.{i}.start", step.get("start"))
+    for key, who in (("joins", "side"), ("leadership", "side"), ("signals", "sender")):
+        for i, lever in items(levers.get(key)):
+            side_ref(f"levers.{key}.{i}.{who}", lever.get(who))
+            date_ref(f"levers.{key}.{i}.date", lever.get("date"))
+    for i, reset in items(levers.get("resets")):
+        date_ref(f"levers.resets.{i}.date", reset.get("date"))
+    for i, signal in items(levers.get("signals")):
+        if signal.get("issue") is not None and issues and signal["issue"] not in issues:
+            problems.append(f"levers.signals.{i}.issue: unknown issue {signal['issue']!r}")
+    for i, event in items(data.get("events")):
+        side_ref(f"events.{i}.actor", event.get("actor"))
+        side_ref(f"events.{i}.observer", event.get("observer"))
+        if event.get("actor") is not None and event.get("actor") == event.get("observer"):
+            problems.append(f"events.{i}: actor and observer must be different sides")
+        date_ref(f"events.{i}.date", event.get("date"))
+    history = data.get("history")
+    for code, side in mapping(mapping(history).get("actors")).items():
+        side_ref(f"history.actors.{code}", side)
+    for name, side in sides.items():
+        if mapping(mapping(side).get("belief")).get("p0") == "from_history" and history is None:
+            problems.append(f"sides.{name}.belief.p0: 'from_history' needs a 'history' section")
+    return problems
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -77,9 +152,9 @@ class Elite(_Model):
 class Belief(_Model):
     """A side's starting belief that the other side is benign (Kydd's trust)."""
 
-    p0: Annotated[Param, AfterValidator(lambda v: check_bounds(v, 1e-6, 1 - 1e-6))] | Literal[
-        "from_history"
-    ] = Field(0.4, description="Starting trust Pr(other is B); 'from_history' replays the event record.")
+    p0: (
+        Annotated[Param, AfterValidator(lambda v: check_bounds(v, 1e-6, 1 - 1e-6))] | Literal["from_history"]
+    ) = Field(0.4, description="Starting trust Pr(other is B); 'from_history' replays the event record.")
 
 
 class Behaviour(_Model):
@@ -134,7 +209,9 @@ class Issue(_Model):
     """A 2x2 game played monthly by both sides (theory §10.4)."""
 
     label: str | None = Field(None, description="Display name.")
-    kind: Literal["tactical", "strategic"] = Field(description="Tactical, or strategic (opens the strategic regime).")
+    kind: Literal["tactical", "strategic"] = Field(
+        description="Tactical, or strategic (opens the strategic regime)."
+    )
     R0: Real = Field(4.0, description="Reward for mutual cooperation (B template).")
     T_B: Real = Field(3.0, description="The B type's temptation (below R0: Assurance).")
     P0: Real = Field(2.0, description="Punishment for mutual defection.")
@@ -143,7 +220,9 @@ class Issue(_Model):
     v: Unit = Field(0.0, description="Verification: probability that cheating is detected (→ DD).")
     w: Unit = Field(0.0, description="Relevance of diffuse common threats (R rises by w*tau).")
     omega: NonNeg = Field(1.0, description="Weight in the cooperation index (1 tactical, 3 strategic).")
-    inclusion: Inclusion | None = Field(None, description="Architecture terms: an inclusion offer to one side.")
+    inclusion: Inclusion | None = Field(
+        None, description="Architecture terms: an inclusion offer to one side."
+    )
 
 
 class Step(_Model):
@@ -197,8 +276,12 @@ class Signal(_Model):
     date: Date
     sender: str
     size: NonNeg = Field(description="Cost of the concession; separating if size >= delta*(T_M - P0).")
-    issue: str | None = Field(None, description="Issue whose payoffs set the separating cost (default: first strategic).")
-    mimic: Prob = Field(1.0, description="Probability an M type mimics a non-separating signal (1 = cheap talk).")
+    issue: str | None = Field(
+        None, description="Issue whose payoffs set the separating cost (default: first strategic)."
+    )
+    mimic: Prob = Field(
+        1.0, description="Probability an M type mimics a non-separating signal (1 = cheap talk)."
+    )
     delta: Unit = Field(0.9, description="Discount factor of the sender.")
 
 
@@ -251,25 +334,34 @@ class History(_Model):
     """
 
     events: str | list[dict[str, Any]] = Field(
-        "bundled", description="'bundled', a path to an event table (CSV/Parquet/YAML), or a list of event rows."
+        "bundled",
+        description="'bundled', a path to an event table (CSV/Parquet/YAML), or a list of event rows.",
     )
     periods: str = Field("bundled", description="'bundled' or a path to the labelled years (CSV).")
     actors: dict[str, str] = Field(default_factory=dict, description="Actor code -> side id.")
     start: Date = Field("1991-12", description="Date the replay starts from.")
     until: Date | None = Field(
-        None, description="Last date whose events count (inclusive); default: the day before the scenario starts."
+        None,
+        description="Last date whose events count (inclusive); default: the day before the scenario starts.",
     )
-    p_start: dict[str, float] = Field(default_factory=dict, description="Starting trust per side (default 0.5).")
+    p_start: dict[str, float] = Field(
+        default_factory=dict, description="Starting trust per side (default 0.5)."
+    )
     gamma: NonNeg = Field(0.1, description="Event scale: ln(lr) = gamma*|goldstein|*(-valence).")
     cohort: Literal["scenario", "backcast"] = Field(
         "scenario",
         description="Cold-War share h during the replay: the scenario's h0 throughout, or h0 run backwards "
         "with the cohort hazard eta (capped at 1). Sets the negativity bias and r of past months.",
     )
-    threat: list[Step] = Field(default_factory=list, description="tau(t) in the historical months (regime test).")
-    inclusion: list[Step] = Field(default_factory=list, description="iota(t) in the historical months (regime test).")
+    threat: list[Step] = Field(
+        default_factory=list, description="tau(t) in the historical months (regime test)."
+    )
+    inclusion: list[Step] = Field(
+        default_factory=list, description="iota(t) in the historical months (regime test)."
+    )
     regime_at: Literal["modal", "mid-year", "year-end"] = Field(
-        "modal", description="Which months' regime a labelled year is compared with: the year's modal "
+        "modal",
+        description="Which months' regime a labelled year is compared with: the year's modal "
         "month-end regime (ties: the later month), July, or December.",
     )
 
@@ -288,8 +380,9 @@ class History(_Model):
             from detente.history.events import validate_rows
 
             sides = set(self.actors.values())
-            _, rows_problems = validate_rows(self.events, "history.events", self.actors, sides,
-                                             where=lambda i, col: f"events.{i}.{col}")
+            _, rows_problems = validate_rows(
+                self.events, "history.events", self.actors, sides, where=lambda i, col: f"events.{i}.{col}"
+            )
             problems.extend(rows_problems)
         if self.until is not None and self.until < self.start:
             problems.append(f"until: {self.until} is before the replay start {self.start}")
@@ -308,7 +401,9 @@ class Scenario(_Model):
     horizon: int = Field(240, ge=1, le=1200, description="Number of monthly steps.")
     seed: int = Field(0, ge=0, description="Default random seed.")
     runs: int = Field(10_000, ge=1, description="Default runs per cell.")
-    durable_months: int = Field(24, ge=1, description="Consecutive strategic months for a durable partnership.")
+    durable_months: int = Field(
+        24, ge=1, description="Consecutive strategic months for a durable partnership."
+    )
     L_max: NonNeg = Field(6.906754778648554, description="Log-odds clip, ln(999).")
     kappa_tau: NonNeg = Field(0.0, description="Optional: r_eff = r / (1 + kappa_tau*tau).")
     event_scale: NonNeg = Field(0.1, description="gamma: ln(lr) = gamma*|goldstein|*(-valence) for events.")
@@ -317,56 +412,17 @@ class Scenario(_Model):
     schedules: Schedules = Field(Schedules(), description="Common threat and inclusion over time.")
     levers: Levers = Field(Levers(), description="Dated joins, leadership changes, resets, costly signals.")
     events: list[Event] = Field(default_factory=list, description="Dated acts that move trust.")
-    conditions: dict[str, Variant] = Field(default_factory=dict, description="Named overrides crossed in the factorial.")
+    conditions: dict[str, Variant] = Field(
+        default_factory=dict, description="Named overrides crossed in the factorial."
+    )
     worlds: dict[str, Variant] = Field(default_factory=dict, description="Named overrides of true types.")
-    history: History | None = Field(None, description="Event record that sets 'from_history' starting beliefs.")
+    history: History | None = Field(
+        None, description="Event record that sets 'from_history' starting beliefs."
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
-        problems: list[str] = []
-        if len(self.sides) != 2:
-            raise ValueError(f"sides: a scenario needs exactly two sides, got {len(self.sides)} ({', '.join(self.sides) or 'none'})")
-        if not self.issues:
-            raise ValueError("issues: at least one issue is needed")
-        side_ids = set(self.sides)
-        first, last = self.start[:7], month_label(self.start, self.horizon - 1)
-
-        def side_ref(where: str, value: str) -> None:
-            if value not in side_ids:
-                problems.append(f"{where}: unknown side {value!r}; expected one of {sorted(side_ids)}")
-
-        def date_ref(where: str, value: str) -> None:
-            if not 0 <= month_index(self.start, value) < self.horizon:
-                problems.append(f"{where}: date {value} is outside the horizon {first} .. {last}")
-
-        for name, issue in self.issues.items():
-            if issue.inclusion is not None:
-                side_ref(f"issues.{name}.inclusion.invited", issue.inclusion.invited)
-        for key in ("threat", "inclusion"):
-            for i, step in enumerate(getattr(self.schedules, key)):
-                date_ref(f"schedules.{key}.{i}.start", step.start)
-        for key in ("joins", "leadership", "signals"):
-            for i, lever in enumerate(getattr(self.levers, key)):
-                side_ref(f"levers.{key}.{i}.{'sender' if key == 'signals' else 'side'}",
-                         lever.sender if key == "signals" else lever.side)
-                date_ref(f"levers.{key}.{i}.date", lever.date)
-        for i, reset in enumerate(self.levers.resets):
-            date_ref(f"levers.resets.{i}.date", reset.date)
-        for i, signal in enumerate(self.levers.signals):
-            if signal.issue is not None and signal.issue not in self.issues:
-                problems.append(f"levers.signals.{i}.issue: unknown issue {signal.issue!r}")
-        for i, event in enumerate(self.events):
-            side_ref(f"events.{i}.actor", event.actor)
-            side_ref(f"events.{i}.observer", event.observer)
-            if event.actor == event.observer:
-                problems.append(f"events.{i}: actor and observer must be different sides")
-            date_ref(f"events.{i}.date", event.date)
-        if self.history is not None:
-            for code, side in self.history.actors.items():
-                side_ref(f"history.actors.{code}", side)
-        for name, side in self.sides.items():
-            if side.belief.p0 == "from_history" and self.history is None:
-                problems.append(f"sides.{name}.belief.p0: 'from_history' needs a 'history' section")
+        problems = reference_problems(self.model_dump(mode="json"))
         if problems:
             raise ValueError("\n".join(problems))
         return self
