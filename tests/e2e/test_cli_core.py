@@ -41,6 +41,10 @@ def test_run_writes_report_and_verdict(main_job: tuple[subprocess.CompletedProce
     payload = json.loads((out / "cells.json").read_text())
     assert payload["runs_per_cell"] == 500
     assert payload["verdict"]["claims"]["reset_alone_stays_tactical"] is True
+    prov = payload["cells"][0]["provenance"]
+    assert set(prov["initial_trust"]) == {"W", "R"}  # reset-2009 starts from the replayed record
+    assert prov["extra"]["history"]["gamma"] > 0
+    assert prov["seed"] == 20090706 and prov["runs"] == 500
     html = (out / "report.html").read_text()
     assert "Verdict on the argument" in html and "regimes-spiral.png" in html
 

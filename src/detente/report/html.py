@@ -20,7 +20,7 @@ _TEMPLATE = """<!doctype html>
 <style>
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:right}
-th{background:#f3f3f3}td.l,th.l{text-align:left}img{max-width:100%;border:1px solid #eee;margin:.5em 0}
+th{background:#f3f3f3}td{white-space:nowrap}td.l,th.l{text-align:left;white-space:normal}img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 .ok{color:#1b7837}.no{color:#b2182b}code{background:#f6f6f6;padding:0 .2em}
 </style></head><body>
 <h1>{{ scenario.title or scenario.name }}</h1>
