@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from detente.errors import ExperimentError
+from detente.errors import DetenteError, ExperimentError
 from detente.experiments.design import build_design, point_seed
 from detente.experiments.models import get_model
 from detente.experiments.spec import Experiment, Outcome
@@ -252,8 +252,8 @@ def plan(
         seed = point_seed(experiment, pt)
         try:
             content = model.content(base, overrides, pt.cell.world, pt.cell.conditions)
-        except Exception as exc:  # a point outside the scenario's validity
-            problems = getattr(exc, "problems", [str(exc)])
+        except DetenteError as exc:  # a point outside the scenario's validity
+            problems = exc.problems
             raise ExperimentError(
                 [f"{experiment.source}: point {pt.point} ({pt.values}): {p}" for p in problems]
             ) from None
