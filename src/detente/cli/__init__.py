@@ -22,6 +22,33 @@ for _module in (core, history, experiments, serve, tournament):
     _module.register(app)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from detente import __version__
+
+        typer.echo(f"detente {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Simulate trust, mistrust and cooperation between rival powers."""
+
+
 def main() -> None:
-    """Entry point of the ``detente`` console script."""
-    app()
+    """Entry point of the ``detente`` console script: bad input exits 2 with its message, never a traceback."""
+    from detente.errors import DetenteError
+
+    try:
+        app()
+    except DetenteError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise SystemExit(130) from None
