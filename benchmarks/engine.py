@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 FLOPS_PER_SIDE_ISSUE_MONTH = 40
-"""Float operations the monthly step spends per side and issue, counted from engine/step.py: payoff
+"""Float operations the monthly step spends per side and issue, counted from 0.1.0's engine/step.py: payoff
 transform and threshold (~15), expected cooperation and the regime test (~6), three uniforms from their
 bits (~6), evidence with both biases and the gain (~7), and a quarter of each side's two exp() (~6)."""
 SCENARIO = "reset-2009"
@@ -45,6 +45,75 @@ def ensemble(runs: int, backend: str = "auto", repeat: int = 1, **cell: Any) -> 
     work = side_issue_months(runs, sc.horizon, len(sc.issues))
     return {"runs": runs, "seconds": best, "rate": work / best, "backend": res.provenance.backend,
             "summary": res.summary()}  # fmt: skip
+
+
+def kernels(runs: int = 20_000, repeat: int = 3, threads: int | None = None) -> dict[str, Any]:
+    """Today's single-source kernel against 0.1.0's fused kernel (benchmarks/v010_kernel) on the same cell.
+
+    Both run the same chunk loop (8192 runs per chunk, ``threads`` per chunk: the old kernel reads
+    DETENTE_THREADS) after a compiling warm-up; best of ``repeat`` interleaved rounds; their regime counts
+    must agree exactly (the new kernel is bit-identical).
+    """
+    import detente
+    from detente.engine.compile import Compiled
+    from detente.engine.kernel import run_chunk
+    from detente.engine.simulate import resolve_initial_trust
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import v010_kernel
+
+    cell = detente.load_scenario(SCENARIO).cell(CELL["world"], CELL["conditions"])
+    trust0, seed = resolve_initial_trust(cell), cell.seed
+
+    def new(n: int) -> np.ndarray:
+        compiled, counts = Compiled(cell, seed, trust0), np.zeros((3, cell.horizon), np.int64)
+        for lo in range(0, n, 8192):
+            counts += run_chunk(compiled, compiled.draw(np.arange(lo, min(lo + 8192, n))), False, "compiled",
+                                threads).regime_counts  # fmt: skip
+        return counts
+
+    def old(n: int) -> np.ndarray:
+        saved = os.environ.get("DETENTE_THREADS")
+        if threads is not None:
+            os.environ["DETENTE_THREADS"] = str(threads)
+        try:
+            return v010_kernel.run_ensemble(cell, n, seed, trust0)
+        finally:
+            if threads is not None:
+                os.environ.pop("DETENTE_THREADS") if saved is None else os.environ.update(
+                    DETENTE_THREADS=saved
+                )
+
+    out: dict[str, Any] = {"runs": runs, "threads": threads}
+    counts: dict[str, np.ndarray] = {}
+    best = {"old": float("inf"), "new": float("inf")}
+    cpu = dict(best)
+    old(256), new(256)
+    for _ in range(repeat):  # interleaved, so both see the same machine load
+        for name, fn in (("old", old), ("new", new)):
+            c0 = time.process_time()
+            best[name] = min(best[name], _timed(lambda fn=fn, name=name: counts.__setitem__(name, fn(runs))))
+            cpu[name] = min(cpu[name], time.process_time() - c0)
+    work = side_issue_months(runs, cell.horizon, len(cell.issues))
+    for name, seconds in best.items():
+        out[name] = {
+            "seconds": seconds,
+            "rate": work / seconds,
+            "cpu_seconds": cpu[name],
+            "cpu_rate": work / cpu[name],
+        }
+    out["ratio"] = out["new"]["rate"] / out["old"]["rate"]
+    out["cpu_ratio"] = out["new"]["cpu_rate"] / out["old"]["cpu_rate"]
+    out["identical"] = bool(np.array_equal(counts["old"], counts["new"]))
+    return out
+
+
+def line_counts() -> dict[str, int]:
+    """Lines of the model and engine packages (``wc -l`` of their .py files)."""
+    src = Path(__file__).parents[1] / "src" / "detente"
+    return {
+        d: sum(len(p.read_text().splitlines()) for p in (src / d).glob("*.py")) for d in ("model", "engine")
+    }
 
 
 def arithmetic_limit(n: int = 2000, repeat: int = 3) -> dict[str, Any]:
@@ -100,6 +169,13 @@ def peak_rss(runs: int = 1_000_000) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    k = kernels()
+    print(
+        f"kernel, {k['runs']} runs: 0.1.0 fused {k['old']['rate']:.3g} side-issue-months/s "
+        f"({k['old']['seconds']:.3f} s), single-source {k['new']['rate']:.3g} ({k['new']['seconds']:.3f} s), "
+        f"ratio {k['ratio']:.2f} (per CPU-second {k['cpu_ratio']:.2f}), identical counts: {k['identical']}"
+    )
+    print(f"lines: {line_counts()}")
     e = ensemble(10_000, repeat=3)
     lim = arithmetic_limit()
     print(

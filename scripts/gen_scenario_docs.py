@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import typing
 from pathlib import Path
 
@@ -32,11 +33,26 @@ MODELS = [
 BEGIN, END = "<!-- fields:begin -->", "<!-- fields:end -->"
 
 
+def _render(annotation: typing.Any) -> str:
+    """A type as a reader writes it: ``str | None``, ``list[Step]`` (validators and addresses left out)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if annotation is type(None):
+        return "None"
+    if origin is typing.Annotated:
+        return _render(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_render(a) for a in args)
+    if origin is typing.Literal:
+        return f"Literal[{', '.join(repr(a) for a in args)}]"
+    if origin is not None and args:
+        return f"{getattr(origin, '__name__', str(origin))}[{', '.join(_render(a) for a in args)}]"
+    if annotation is typing.Any:
+        return "Any"
+    return getattr(annotation, "__name__", str(annotation))
+
+
 def _type(annotation: typing.Any) -> str:
-    if isinstance(annotation, type):
-        return annotation.__name__
-    text = str(annotation).replace("typing.", "").replace("detente.scenario.schema.", "")
-    text = text.replace("detente.scenario.distributions.", "")
+    text = _render(annotation)
     if "Uniform" in text:
         text = "number or distribution"
     return text.replace("|", "\\|")

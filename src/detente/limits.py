@@ -59,7 +59,9 @@ class Limits:
             try:
                 value = int(raw.replace("_", ""))
             except ValueError:
-                raise DetenteError(f"{env_name(f.name)}: expected a positive whole number, got {raw!r}") from None
+                raise DetenteError(
+                    f"{env_name(f.name)}: expected a positive whole number, got {raw!r}"
+                ) from None
             if value < 1:
                 raise DetenteError(f"{env_name(f.name)}: expected a positive whole number, got {raw!r}")
             values[f.name] = value
@@ -79,7 +81,8 @@ def limits() -> Limits:
 def over_limit(field: str, limit: str, value: int | float, what: str = "") -> str | None:
     """A message if ``value`` exceeds limit ``limit`` (named by ``field`` in the message), else None."""
     bound = getattr(limits(), limit)
-    if not (isinstance(value, int | float) and math.isfinite(value)) or value > bound:
+    finite = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+    if not finite or value > bound:
         shown = f"{value:,}" if isinstance(value, int) else str(value)
         return (
             f"{field}: {shown}{' ' + what if what else ''} is over the limit of {bound:,}; "
@@ -98,5 +101,7 @@ def check_limit(field: str, limit: str, value: int | float, what: str = "") -> N
 def check_seed(field: str, seed: object) -> int:
     """A seed as an int in 0..2^64-1, else ``DetenteError`` naming ``field`` (booleans are not seeds)."""
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise DetenteError(f"{field}: expected a whole number from 0 to 2^64-1 (18446744073709551615), got {seed!r}")
+        raise DetenteError(
+            f"{field}: expected a whole number from 0 to 2^64-1 (18446744073709551615), got {seed!r}"
+        )
     return int(seed)

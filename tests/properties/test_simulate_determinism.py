@@ -1,5 +1,5 @@
-"""Results are bit-identical for any chunk size, on repeated runs, and for the numpy and auto backends
-(model.md §2: every draw is a pure function of seed, run, step and site)."""
+"""Results are bit-identical for any chunk size and thread count, on repeated runs, and for the compiled
+and python backends (model.md §2: every draw is a pure function of seed, run, step and site)."""
 
 from __future__ import annotations
 
@@ -31,19 +31,14 @@ def assert_identical(a, b) -> None:
 
 
 def _variants(cell, runs: int = RUNS, paths: bool = True):
-    base = detente.simulate(cell, runs=runs, seed=17, paths=paths, backend="numpy")
-    yield "repeat", detente.simulate(cell, runs=runs, seed=17, paths=paths, backend="numpy")
-    for chunk in (1, 7):
+    base = detente.simulate(cell, runs=runs, seed=17, paths=paths)
+    yield "repeat", detente.simulate(cell, runs=runs, seed=17, paths=paths)
+    for chunk, threads in ((1, 1), (7, 2), (4, 3)):
         yield (
-            f"chunk {chunk}",
-            detente.simulate(cell, runs=runs, seed=17, chunk_size=chunk, paths=paths, backend="numpy"),
+            f"chunk {chunk} threads {threads}",
+            detente.simulate(cell, runs=runs, seed=17, chunk_size=chunk, threads=threads, paths=paths),
         )
-    auto = detente.simulate(cell, runs=runs, seed=17, paths=paths, backend="auto")
-    yield f"auto ({auto.provenance.backend})", auto
-    yield (
-        "auto chunk 7",
-        detente.simulate(cell, runs=runs, seed=17, chunk_size=7, paths=paths, backend="auto"),
-    )
+    yield "python", detente.simulate(cell, runs=runs, seed=17, paths=paths, backend="python")
     yield "base", base
 
 
@@ -63,7 +58,7 @@ def test_bit_identical_across_chunks_repeats_and_backends(world, conditions):
         try:
             assert_identical(base, res)
         except AssertionError as exc:
-            raise AssertionError(f"{name} differs from numpy/default chunk: {exc}") from None
+            raise AssertionError(f"{name} differs from the compiled default: {exc}") from None
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -75,20 +70,20 @@ def test_bit_identical_on_random_scenarios(cell):
         try:
             assert_identical(base, res)
         except AssertionError as exc:
-            raise AssertionError(f"{name} differs from numpy/default chunk: {exc}") from None
+            raise AssertionError(f"{name} differs from the compiled default: {exc}") from None
 
 
 def test_run_order_does_not_matter():
     """A run's path is the same whether it is simulated among 5 runs or among 40."""
     cell = base_scenario().cell("uncertain")
-    small = detente.simulate(cell, runs=5, seed=3, paths=True, backend="numpy")
-    large = detente.simulate(cell, runs=40, seed=3, paths=True, chunk_size=9, backend="numpy")
+    small = detente.simulate(cell, runs=5, seed=3, paths=True)
+    large = detente.simulate(cell, runs=40, seed=3, paths=True, chunk_size=9)
     for key in small.paths:
         assert np.array_equal(small.paths[key], large.paths[key][:5]), key
 
 
 def test_seed_changes_results():
     cell = base_scenario().cell("uncertain")
-    a = detente.simulate(cell, runs=20, seed=1, paths=True, backend="numpy")
-    b = detente.simulate(cell, runs=20, seed=2, paths=True, backend="numpy")
+    a = detente.simulate(cell, runs=20, seed=1, paths=True)
+    b = detente.simulate(cell, runs=20, seed=2, paths=True)
     assert not np.array_equal(a.paths["L"], b.paths["L"])

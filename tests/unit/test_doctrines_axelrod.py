@@ -19,9 +19,9 @@ import textwrap
 import numpy as np
 import pytest
 
-from detente.engine.random import run_keys
 from detente.model.doctrines import doctrine
 from detente.model.tournament import play_matches, play_tournament
+from detente.rng import run_keys
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("axelrod") is None, reason="axelrod (test dependency) is not installed"

@@ -1,4 +1,4 @@
-"""Counter-based randomness (engine.random) against an independent pure-Python SplitMix64 key chain."""
+"""Counter-based randomness (detente.rng) against an independent pure-Python SplitMix64 key chain."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detente.engine import random as rnd
+from detente import rng as rnd
 
 MASK = 2**64 - 1
 

@@ -1,80 +1,21 @@
-"""The fused numba kernel reproduces the numpy step bit for bit: aggregates, summaries and paths."""
+"""The compiled kernel and the same code run uncompiled (python backend) agree bit for bit; backend names."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import detente
 from detente.engine.compile import Compiled
-from detente.engine.simulate import resolve_initial_trust, run_chunk_numpy
+from detente.engine.kernel import run_chunk, with_game_table
+from detente.engine.simulate import resolve_initial_trust
+from detente.errors import DetenteError
 
-fused = pytest.importorskip("detente.engine.fused")
-
-RICH = {
-    "name": "fused-rich",
-    "start": "2000-01",
-    "horizon": 60,
-    "seed": 11,
-    "runs": 200,
-    "durable_months": 6,
-    "kappa_tau": 0.5,
-    "sides": {
-        "A": {
-            "name": "A",
-            "type": {"dist": "uniform", "low": 0.2, "high": 0.9},
-            "belief": {"p0": {"dist": "uniform", "low": 0.2, "high": 0.8}},
-            "elite": {"h0": 0.6, "eta": {"dist": "uniform", "low": 0.05, "high": 0.4}},
-            "behaviour": {"eps": 0.05, "mu": 0.1, "rho": 0.6, "q": 0.3, "logit_lambda": 2.0},
-            "learning": {"kappa": 0.4, "alpha": 0.3, "beta": 1.5},
-        },
-        "B": {
-            "name": "B",
-            "type": "from_trust",
-            "belief": {"p0": 0.3},
-            "elite": {"h0": 0.9},
-            "behaviour": {"eps": 0.03, "mu": 0.05, "rho": {"dist": "uniform", "low": 0.3, "high": 0.9}},
-        },
-    },
-    "issues": {
-        "trade": {"kind": "tactical", "T_M": 6, "S": 1.0, "v": 0.5, "w": 1.0},
-        "arms": {"kind": "tactical", "T_M": 7, "S": 0.0, "v": {"dist": "uniform", "low": 0.2, "high": 0.9}},
-        "order": {
-            "kind": "strategic",
-            "T_M": 10,
-            "S": -4.0,
-            "w": 0.5,
-            "omega": 3,
-            "inclusion": {"invited": "B", "dv": 0.5, "S_incl": 3.0},
-        },
-    },
-    "schedules": {
-        "threat": [{"start": "2001-01", "value": 1.0}, {"start": "2003-01", "value": 0.5}],
-        "inclusion": [{"start": "2002-01", "value": 1.0}],
-    },
-    "levers": {
-        "joins": [{"side": "B", "date": "2003-06"}],
-        "leadership": [
-            {"side": "A", "date": "2001-03", "dh": 0.5},
-            {"side": "B", "date": "2001-03", "dh": 0.2},
-        ],
-        "resets": [{"date": "2000-01"}, {"date": "2002-07"}],
-        "signals": [
-            {"date": "2000-06", "sender": "A", "size": 10.0, "issue": "order"},
-            {"date": "2001-06", "sender": "B", "size": 0.1, "mimic": 0.5},
-        ],
-    },
-    "events": [
-        {"date": "2000-03", "actor": "A", "observer": "B", "lr": 3.0, "probability": 0.5},
-        {"date": "2000-03", "actor": "A", "observer": "B", "goldstein": 7.0, "valence": 1},
-        {
-            "date": "2002-02",
-            "actor": "B",
-            "observer": "A",
-            "lr": {"dist": "uniform", "low": 0.2, "high": 5.0},
-        },
-    ],
-}
+sys.path.insert(0, str(Path(__file__).parents[1] / "golden"))
+from golden_cells import RICH
 
 
 def _same(x: np.ndarray, y: np.ndarray) -> bool:
@@ -88,8 +29,8 @@ def _same(x: np.ndarray, y: np.ndarray) -> bool:
 
 def _assert_identical(compiled: Compiled, runs: np.ndarray) -> None:
     params = compiled.draw(runs)
-    a = run_chunk_numpy(compiled, params, True)
-    b = fused.run_chunk_fused(compiled, params, True)
+    a = run_chunk(compiled, params, True, "python")
+    b = run_chunk(compiled, params, True, "compiled", 2)
     for name in ("regime_counts", "open_counts", "mutual_counts", "trust_hist"):
         assert _same(getattr(a, name), getattr(b, name)), name
     assert a.summaries.keys() == b.summaries.keys()
@@ -102,24 +43,27 @@ def _assert_identical(compiled: Compiled, runs: np.ndarray) -> None:
 
 @pytest.mark.parametrize(
     ("world", "conditions"),
-    [
-        ("spiral", ()),
-        ("deterrence", ()),
-        ("uncertain", ()),
-        ("spiral", ("generational_change", "shared_threat", "inclusion")),
-        ("deterrence", ("inclusion",)),
-        ("uncertain", ("shared_threat", "inclusion")),
-    ],
+    [("spiral", ()), ("deterrence", ("inclusion",)), ("uncertain", ("shared_threat", "inclusion"))],
 )
-def test_reset_2009_cells_bit_identical(world: str, conditions: tuple[str, ...]) -> None:
+def test_reset_2009_cells_compiled_equals_python(world: str, conditions: tuple[str, ...]) -> None:
     cell = detente.load_scenario("reset-2009").cell(world, conditions)
-    _assert_identical(Compiled(cell, 20090706, resolve_initial_trust(cell)), np.arange(300))
+    _assert_identical(Compiled(cell, 20090706, resolve_initial_trust(cell)), np.arange(8))
 
 
-def test_rich_scenario_bit_identical() -> None:
+def test_rich_scenario_compiled_equals_python() -> None:
     sc = detente.load_scenario(RICH)
-    _assert_identical(Compiled(sc, 11), np.arange(400))
-    _assert_identical(Compiled(sc, 12), np.arange(1000, 1200))
+    _assert_identical(Compiled(sc, 11), np.arange(10))
+    _assert_identical(Compiled(sc, 12), np.arange(1000, 1006))
+
+
+def test_game_table_only_when_payoffs_do_not_vary() -> None:
+    """The month-by-month game table is used exactly when no payoff input is drawn per run."""
+    rich = Compiled(detente.load_scenario(RICH), 11).draw(np.arange(50))
+    assert not with_game_table(rich).use_table
+    cell = detente.load_scenario("reset-2009").cell("uncertain", ("inclusion",))
+    P = Compiled(cell, 1, resolve_initial_trust(cell)).draw(np.arange(50))
+    tabled = with_game_table(P)
+    assert tabled.use_table and tabled.table_t_star.shape == (cell.horizon, 2, len(cell.issues))
 
 
 def test_rich_scenario_exercises_every_branch() -> None:
@@ -127,7 +71,7 @@ def test_rich_scenario_exercises_every_branch() -> None:
     sc = detente.load_scenario(RICH)
     c = Compiled(sc, 11)
     p = c.draw(np.arange(400))
-    out = fused.run_chunk_fused(c, p, True)
+    out = run_chunk(c, p, True)
     assert np.isfinite(p.side["lam"][:, 0]).all() and np.isinf(p.side["lam"][:, 1]).all()
     assert (~p.theta0).any() and p.theta0.any()
     assert (p.ev_dl != 0).any() and (p.ev_dl == 0).any()
@@ -135,16 +79,17 @@ def test_rich_scenario_exercises_every_branch() -> None:
     assert 0 < out.regime_counts[0].sum() < 400 * 60 and out.open_counts.sum() > 0
 
 
-def test_simulate_backends_and_chunks_agree() -> None:
+def test_backend_names() -> None:
     sc = detente.load_scenario(RICH)
-    ref = detente.simulate(sc, runs=150, backend="numpy", paths=True)
-    for chunk in (1, 7, None):
-        res = detente.simulate(sc, runs=150, backend="fused", chunk_size=chunk, paths=True)
-        assert res.provenance.backend == "fused"
-        for name in ("regime_counts", "open_counts", "mutual_counts", "trust_hist"):
-            assert _same(getattr(ref.totals, name), getattr(res.totals, name)), (chunk, name)
-        for name in ref.summaries:
-            assert _same(ref.summaries[name], res.summaries[name]), (chunk, name)
-        for name in ref.paths:
-            assert _same(ref.paths[name], res.paths[name]), (chunk, name)
-        assert ref.summary() == res.summary()
+    ref = detente.simulate(sc, runs=20, paths=True)
+    assert ref.provenance.backend == "compiled"
+    for name in ("auto", "fused"):
+        res = detente.simulate(sc, runs=20, backend=name, paths=True)
+        assert res.provenance.backend == "compiled"
+        assert all(_same(ref.paths[k], res.paths[k]) for k in ref.paths)
+    with pytest.raises(DetenteError, match="numpy' backend was removed"):
+        detente.simulate(sc, runs=20, backend="numpy")
+    with pytest.raises(DetenteError, match="expected 'compiled'"):
+        detente.simulate(sc, runs=20, backend="gpu")
+    with pytest.raises(DetenteError, match="threads"):
+        detente.simulate(sc, runs=20, threads=0)

@@ -35,6 +35,8 @@ def test_record_projection_uses_dyad_goldstein():
     setup = prepare(load_scenario("reset-2009"))
     rec = project_record(setup)
     assert rec.count.sum() == (setup.observer >= 0).sum()
-    # March 1999: NATO strikes Serbia (-10, seen by R, so acted by W)
+    # March 1999, acted by W: NATO enlargement (-4) and the strikes on Serbia (-10), both seen by R;
+    # acted by R: Primakov's turn-back and the suspension of NATO ties (-4 each)
     m = setup.months.index("1999-03")
-    assert rec.goldstein[m, 0] <= -10
+    assert rec.goldstein[m].tolist() == [-14.0, -8.0]
+    assert rec.count[m].tolist() == [2, 2]

@@ -195,7 +195,10 @@ def test_starting_trust_of_the_founding_scenario_is_the_replay():
     rep = replay(sc)
     assert trust == rep.final()
     assert str(rep.setup.until) == "2009-07-06"
-    assert all(0 < p < 1 for p in trust.values())
+    # the record moved both sides away from the fitted 1991 beliefs, W to about even odds, R to trust
+    for i, side in enumerate(("W", "R")):
+        assert trust[side] == pytest.approx(1 / (1 + math.exp(-rep.L[i, -1])), abs=1e-15)
+        assert abs(trust[side] - sc.history.p_start[side]) > 0.2
 
 
 def test_explicit_p0_overrides_history():

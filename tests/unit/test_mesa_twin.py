@@ -41,6 +41,8 @@ def test_mesa_twin_matches_detente(world: str, conditions: tuple[str, ...]) -> N
         se = math.sqrt(max(p * (1 - p), 0.25 / m) * (1 / m + 1 / n))
         assert abs(float(np.mean(mesa_values)) - p) <= Z * se, what
 
+    # the comparison is informative: the regime at the horizon is uncertain in each of these cells
+    assert 0.05 < float(np.mean(s["final_regime"] == 0)) < 0.95
     close_share(twin["final_regime"] == 0, s["final_regime"] == 0, "P(strategic at horizon)")
     close_share(twin["durable"], s["durable_month"] >= 0, "P(durable partnership)")
     ci = s["ci_sum"] / res.structure.horizon

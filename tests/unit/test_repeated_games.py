@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detente.engine.random import run_keys
 from detente.model.doctrines import (
     Payoffs,
     contrite_tft,
@@ -28,6 +27,7 @@ from detente.model.doctrines import (
     win_stay_lose_shift,
 )
 from detente.model.tournament import play_matches
+from detente.rng import run_keys
 
 AXELROD = Payoffs(R=3, S=0, T=5, P=1)
 

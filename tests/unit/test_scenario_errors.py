@@ -160,9 +160,11 @@ def test_toml_errors_name_the_field(tmp_path):
     data = yaml.safe_load(BASE)
     data["sides"]["R"]["behaviour"]["mu"] = -0.5
     data["start"] = "2009-07"
-    path, problems = _problems(tmp_path, tomli_w.dumps(data), suffix=".toml")
+    text = tomli_w.dumps(data)
+    path, problems = _problems(tmp_path, text, suffix=".toml")
+    line = next(i + 1 for i, t in enumerate(text.splitlines()) if t.startswith("mu = -0.5"))
     assert len(problems) == 1
-    assert problems[0].startswith(f"{path}: sides.R.behaviour.mu: "), problems
+    assert problems[0].startswith(f"{path}:{line}: sides.R.behaviour.mu: "), problems
 
 
 def test_invalid_yaml_syntax_names_the_line(tmp_path):

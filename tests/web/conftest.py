@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from web_helpers import make_store
+from web_helpers import BACKEND, make_store
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -39,19 +39,19 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(results_dir: Path) -> Iterator[object]:
-    """A TestClient over an app with the numpy engine (no JIT warm-up) and one worker process."""
+    """A TestClient over an app with the compiled engine (numba cache) and one worker process."""
     from fastapi.testclient import TestClient
 
     from detente.web.app import create_app
 
-    app = create_app(results_dir=results_dir, max_jobs=1, max_queue=4, backend="numpy")
-    with TestClient(app) as c:
+    app = create_app(results_dir=results_dir, max_jobs=1, max_queue=4, backend=BACKEND)
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
 
 
 @pytest.fixture(scope="session")
 def live_server(results_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`detente serve` on a free loopback port (numpy engine), stopped at teardown."""
+    """`detente serve` on a free loopback port (compiled engine), stopped at teardown."""
     log = (tmp_path_factory.mktemp("serve") / "stderr.log").open("w")
     cmd = [
         sys.executable,
@@ -61,7 +61,7 @@ def live_server(results_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         "--port",
         "0",
         "--backend",
-        "numpy",
+        BACKEND,
         "--results-dir",
         str(results_dir),
         "--max-queue",

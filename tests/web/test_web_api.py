@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from web_helpers import wait_job
+from web_helpers import BACKEND, LOCAL, wait_job
 
 import detente
 from detente.scenario.load import bundled_path
@@ -79,9 +79,12 @@ def test_validate_unknown_field_and_broken_yaml(client):
 
 
 def test_validate_refuses_file_references_and_unsafe_yaml(client):
-    text = RESET + "\nhistory:\n  events: /etc/passwd\n"
-    resp = client.post("/api/validate", json={"yaml": text})
-    assert resp.status_code == 422 and "history.events" in _problem_fields(resp)
+    for key in ("events", "periods"):
+        text = RESET.replace(f"  {key}: bundled ", f"  {key}: /etc/passwd ", 1)
+        assert text != RESET
+        resp = client.post("/api/validate", json={"yaml": text})
+        assert resp.status_code == 422 and f"history.{key}" in _problem_fields(resp)
+        assert "root:" not in resp.text
     resp = client.post("/api/validate", json={"yaml": "!!python/object/apply:os.system ['true']\n"})
     assert resp.status_code == 422 and "YAML" in resp.text
 
@@ -155,7 +158,7 @@ def test_simulation_job_runs_to_completion_and_matches_the_api(client):
         seed=5,
         world="spiral",
         conditions=("inclusion",),
-        backend="numpy",
+        backend=BACKEND,
     ).summary()
     assert result["summary"]["p_durable"] == pytest.approx(direct["p_durable"], abs=1e-5)
     assert result["summary"]["mean_ci"] == pytest.approx(direct["mean_ci"], abs=1e-5)
@@ -243,7 +246,7 @@ def test_a_job_failing_in_the_worker_reports_its_problem(results_dir):
 
     from detente.web.app import create_app
 
-    with TestClient(create_app(results_dir=results_dir, backend="bogus")) as c:
+    with TestClient(create_app(results_dir=results_dir, backend="bogus"), base_url=LOCAL) as c:
         job = c.post("/api/jobs", json={"runs": 10}).json()
         assert wait_job(c, job["id"])["status"] == "failed"
         resp = c.get(f"/api/jobs/{job['id']}/result")
@@ -256,8 +259,8 @@ def test_jobs_beyond_the_queue_get_429_and_shutdown_ends_workers(results_dir):
 
     from detente.web.app import create_app
 
-    app = create_app(results_dir=results_dir, max_jobs=1, max_queue=0, backend="numpy")
-    with TestClient(app) as c:
+    app = create_app(results_dir=results_dir, max_jobs=1, max_queue=0, backend=BACKEND)
+    with TestClient(app, base_url=LOCAL) as c:
         first = c.post("/api/jobs", json={"runs": 20_000, "world": "spiral"})
         assert first.status_code == 202
         second = c.post("/api/jobs", json={"runs": 10})
@@ -358,7 +361,7 @@ def test_unexpected_errors_are_500_without_traceback(results_dir, monkeypatch):
         raise RuntimeError("secret internal detail /home/x")
 
     monkeypatch.setattr(stored, "list_stores", boom)
-    with TestClient(create_app(results_dir=results_dir), raise_server_exceptions=False) as c:
+    with TestClient(create_app(results_dir=results_dir), raise_server_exceptions=False, base_url=LOCAL) as c:
         resp = c.get("/api/stores")
     assert resp.status_code == 500
     assert resp.json()["detail"].startswith("internal error (RuntimeError)")

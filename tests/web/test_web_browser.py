@@ -23,7 +23,7 @@ def test_toggle_a_condition_run_a_job_and_see_the_plots(web_page, tmp_path):
     _set_runs(web_page, 200)
     assert page.locator("#runs-value").inner_text() == "200"
     page.click("#run")
-    page.wait_for_selector("#progress[data-state='done']", timeout=60_000)
+    page.wait_for_selector("#progress[data-state='done']", timeout=240_000)
     assert page.eval_on_selector("#progress", "e => e.value") == 1
     assert "Done: 200 runs" in page.inner_text("#job-status")
     assert "spiral, inclusion, 200 runs" in page.inner_text("#result-label")
@@ -45,7 +45,7 @@ def test_run_factorial_shows_table_and_verdict(web_page):
     page = web_page
     _set_runs(web_page, 50)
     page.click("#run-factorial")
-    page.wait_for_selector("#progress[data-state='done']", timeout=90_000)
+    page.wait_for_selector("#progress[data-state='done']", timeout=240_000)
     assert page.locator("#factorial-table tbody tr").count() == 24  # 2^3 cells x 3 worlds
     assert page.locator("#verdict li").count() >= 3
     assert "status quo" in page.inner_text("#factorial-table")

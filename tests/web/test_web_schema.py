@@ -7,6 +7,7 @@ dozen runs or are refused (422/429); every answer must match the documented stat
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,15 +16,25 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from web_helpers import make_store
+from web_helpers import BACKEND, make_store
 
 from detente.web.app import create_app
 from detente.web.limits import Limits
 
 SMALL = Limits(max_runs=40, max_cost=40 * 240 * 4, max_upload_bytes=4096, max_body_bytes=8192)
 _DIR = Path(tempfile.mkdtemp(prefix="detente-web-schema-"))
+atexit.register(
+    shutil.rmtree, _DIR, ignore_errors=True
+)  # also when this module's tests run elsewhere (xdist)
 make_store(_DIR)
-APP = create_app(results_dir=_DIR, max_jobs=1, max_queue=0, backend="numpy", limits=SMALL)
+APP = create_app(
+    results_dir=_DIR,
+    max_jobs=1,
+    max_queue=0,
+    backend=BACKEND,
+    limits=SMALL,
+    allowed_hosts=["testserver"],  # the host name of ASGI test clients
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 

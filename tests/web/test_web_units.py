@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import detente
 from detente.cli import app as cli_app
 from detente.errors import ScenarioError
+from detente.scenario.knobs import knob_values, schedule_start, with_knobs
 from detente.web.limits import Limits, cost_problem, job_cost
-from detente.web.scenarios import problem_items, safe_origin, schedule_start, with_knobs
+from detente.web.scenarios import problem_items, safe_origin
 from detente.web.stored import StoreNotFound, store_path
 
 
@@ -52,24 +53,23 @@ def test_safe_origin_keeps_only_a_plain_base_name(given_name, expected):
 
 def test_knobs_set_side_fields_and_move_schedules_with_their_joins():
     sc = detente.load_scenario("reset-2009")
-    out = with_knobs(
-        sc, {"sides.W.elite.r_old": 0.6}, {"threat_start": "2011-03", "inclusion_start": "2013-01"}
-    )
+    out = with_knobs(sc, {"sides.W.elite.r_old": 0.6}, threat_start="2011-03", inclusion_start="2013-01")
     assert out.sides["W"].elite.r_old == 0.6 and out.sides["R"].elite.r_old == 0.4
     assert out.conditions["shared_threat"].set["schedules.threat"][0]["start"] == "2011-03"
     assert out.conditions["inclusion"].set["schedules.inclusion"][0]["start"] == "2013-01"
     assert out.conditions["inclusion"].set["levers.joins"][0]["date"] == "2013-01"
     assert schedule_start(out, "threat") == "2011-03"
-    assert with_knobs(sc, {}, {"threat_start": None}) is sc
+    assert with_knobs(sc, {}, threat_start=None) is sc
+    assert knob_values(out)["W"]["sides.W.elite.r_old"] == 0.6
 
 
 def test_knobs_refuse_fields_sides_and_dates_that_do_not_fit():
     sc = detente.load_scenario("reset-2009")
     with pytest.raises(ScenarioError) as err:
-        with_knobs(sc, {"sides.W.learning.kappa": 0.5, "sides.Q.elite.h0": 0.5}, {})
+        with_knobs(sc, {"sides.W.learning.kappa": 0.5, "sides.Q.elite.h0": 0.5})
     assert len(err.value.problems) == 2
     with pytest.raises(ScenarioError, match="outside the horizon"):
-        with_knobs(sc, {}, {"inclusion_start": "2030-01"})
+        with_knobs(sc, inclusion_start="2030-01")
 
 
 @given(
@@ -104,6 +104,8 @@ def test_store_name_resolves_inside_the_folder(tmp_path: Path):
     [
         (["--port", "70000"], "--port"),
         (["--backend", "gpu"], "--backend"),
+        (["--backend", "numpy"], "--backend"),
+        (["--shutdown-grace", "-1"], "--shutdown-grace"),
         (["--max-jobs", "0"], "--max-jobs"),
         (["--results-dir", "/no/such/folder"], "--results-dir"),
     ],
@@ -112,3 +114,24 @@ def test_serve_refuses_bad_options_without_a_traceback(args, message):
     result = CliRunner().invoke(cli_app, ["serve", *args])
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_serve_allows_the_bound_host_and_named_hosts_but_not_wildcards():
+    from detente.cli.serve import _allowed_hosts
+
+    assert _allowed_hosts("127.0.0.1", []) == ["127.0.0.1"]
+    assert _allowed_hosts("0.0.0.0", ["Box.LAN", " "]) == ["box.lan"]
+    assert _allowed_hosts("::", ["[fe80::1]"]) == ["fe80::1"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(offset=st.integers(0, 120))
+def test_moving_a_schedule_start_and_back_restores_the_scenario(offset):
+    from detente.scenario.schema import month_label
+
+    sc = detente.load_scenario("reset-2009")
+    month = month_label(sc.start, offset)
+    moved = with_knobs(sc, threat_start=month)
+    assert schedule_start(moved, "threat") == month
+    back = with_knobs(moved, threat_start=schedule_start(sc, "threat"))
+    assert back.content_hash() == sc.content_hash()

@@ -5,6 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+BACKEND = "compiled"
+"""Engine backend of test servers (numba: the first job in a fresh cache compiles for about a minute)."""
+LOCAL = "http://127.0.0.1"
+"""Base URL of TestClients: the app refuses requests naming a non-loopback host (testserver)."""
+
 
 def make_store(folder: Path) -> Path:
     """A results store with two tiny Ishigami experiments (runs in about a second)."""
@@ -31,7 +36,7 @@ def make_store(folder: Path) -> Path:
     return store
 
 
-def wait_job(client: object, job_id: str, timeout: float = 120.0) -> dict:
+def wait_job(client: object, job_id: str, timeout: float = 240.0) -> dict:
     """Poll a job until it is done or failed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -7,12 +7,9 @@ with standard errors that treat cells as independent (conservative under common 
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,25 +197,6 @@ class ExperimentResult:
         return lines
 
 
-def _cell_workers(backend: str, n_cells: int) -> int:
-    """Cells run concurrently on the fused backend (its kernel releases the GIL); one at a time on numpy."""
-    if backend == "numpy" or n_cells < 2:
-        return 1
-    try:
-        from detente.engine.fused import threads
-    except ImportError:
-        return 1
-    return max(1, min(threads(), n_cells))
-
-
-def _cell_threading() -> Any:
-    try:
-        from detente.engine.fused import single_threaded
-    except ImportError:
-        return contextlib.nullcontext()
-    return single_threaded()
-
-
 def experiment(
     scenario: Scenario | str | Any,
     conditions: Sequence[str] | None = None,
@@ -226,51 +204,26 @@ def experiment(
     runs: int | None = None,
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    backend: str = "auto",
+    backend: str | None = None,
 ) -> ExperimentResult:
-    """Run the 2^k factorial of ``conditions`` (default: all of the scenario's) in each world."""
-    from detente.engine.simulate import simulate
+    """Run the 2^k factorial of ``conditions`` (default: all of the scenario's) in each world.
+
+    Cells are evaluated by the experiments runner (``evaluate_cells``): concurrently, all with ``seed``.
+    """
+    from detente.experiments.models import variant_problems
+    from detente.experiments.runner import evaluate_cells
 
     sc = load_scenario(scenario)
     conds = tuple(sc.conditions) if conditions is None else tuple(conditions)
     wlds: tuple[str | None, ...] = (tuple(sc.worlds) or (None,)) if worlds is None else tuple(worlds)
-    for name in conds:
-        if name not in sc.conditions:
-            raise DetenteError(
-                f"conditions: unknown condition {name!r}; this scenario has: {', '.join(sc.conditions) or 'none'}"
-            )
-    for name in wlds:
-        if name is not None and name not in sc.worlds:
-            raise DetenteError(
-                f"worlds: unknown world {name!r}; this scenario has: {', '.join(sc.worlds) or 'none'}"
-            )
+    problems = [f"conditions: {p}" for p in variant_problems(sc, conditions=conds)]
+    problems += [f"worlds: {p}" for p in variant_problems(sc, worlds=wlds)]
+    if problems:
+        raise DetenteError(problems)
     n = sc.runs if runs is None else int(runs)
     s = sc.seed if seed is None else int(seed)
     subsets = [c for r in range(len(conds) + 1) for c in itertools.combinations(conds, r)]
     plan = [(world, subset) for world in wlds for subset in subsets]
-    total = n * len(plan)
-    done = [0] * len(plan)
-    lock = threading.Lock()
-
-    def run_cell(index: int) -> Cell:
-        world, subset = plan[index]
-
-        def tick(d: int, _t: int) -> None:
-            with lock:
-                done[index] = d
-                if progress is not None:
-                    progress(sum(done), total)
-
-        with _cell_threading():
-            result = simulate(
-                sc, runs=n, seed=s, world=world, conditions=subset, progress=tick, backend=backend
-            )
-        return Cell(world, subset, result)
-
-    workers = _cell_workers(backend, len(plan))
-    if workers == 1:
-        cells = [run_cell(i) for i in range(len(plan))]
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detente-cell") as pool:
-            cells = list(pool.map(run_cell, range(len(plan))))
+    results = evaluate_cells(sc, plan, n, s, progress=progress, backend=backend)
+    cells = [Cell(world, subset, result) for (world, subset), result in zip(plan, results, strict=True)]
     return ExperimentResult(sc, conds, wlds, cells, n, s)

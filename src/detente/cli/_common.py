@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from typing import Any, NoReturn
@@ -20,8 +19,10 @@ def fail(messages: str | Iterable[str], code: int = 2) -> NoReturn:
 
 
 def print_json(payload: Any) -> None:
-    """Write ``payload`` as indented JSON to stdout."""
-    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+    """Write ``payload`` as indented, strict JSON to stdout (undefined values as null, never NaN)."""
+    from detente.report.jsondata import dumps
+
+    sys.stdout.write(dumps(payload) + "\n")
 
 
 def user_errors() -> tuple[type[BaseException], ...]:

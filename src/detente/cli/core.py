@@ -11,6 +11,7 @@ import typer
 from detente.cli._common import fail, print_json, rich_progress, user_errors
 
 DEFAULT_SCENARIO = "reset-2009"
+PLOT_FORMATS = (".png", ".pdf", ".svg")
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +43,39 @@ def _ticker(bar: Any, description: str) -> Any:
     return tick
 
 
+BACKEND_HELP = "Engine backend: compiled (numba, the default) or python (plain Python, slow; for checks)."
+
+
+def _check_numbers(runs: int | None, seed: int | None) -> None:
+    """Refuse runs and seeds outside their limits before anything is loaded or allocated."""
+    from detente.limits import check_limit, check_seed
+
+    if runs is not None:
+        if runs < 1:
+            fail(f"--runs: expected a positive number of runs, got {runs}")
+        check_limit("--runs", "runs", runs, "runs per cell")
+    if seed is not None:
+        check_seed("--seed", seed)
+
+
+def _check_cost(sc: Any, runs: int | None, cells: int) -> None:
+    """Refuse a command whose runs × months × issues × cells is over the cost limit (before simulating)."""
+    from detente.limits import check_limit
+
+    n, field = (sc.runs, "runs") if runs is None else (runs, "--runs")
+    check_limit(field, "runs", n, "runs per cell")
+    check_limit(
+        field,
+        "cost",
+        n * sc.horizon * len(sc.issues) * cells,
+        f"run-months-issues ({n:,} runs x {sc.horizon} months x {len(sc.issues)} issues x {cells} cells)",
+    )
+
+
+def _backend_kw(backend: str | None) -> dict[str, str]:
+    return {} if backend is None else {"backend": backend}
+
+
 def run(
     scenario: Annotated[
         str, typer.Argument(help="Bundled scenario name or path to a YAML/TOML file.")
@@ -49,9 +83,15 @@ def run(
     runs: Annotated[
         int | None, typer.Option(help="Runs per cell (default: the scenario's, 10,000 for reset-2009).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed, 0..2^64-1 (default: the scenario's).")
+    ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Report folder (default: ./detente-report/<scenario>).")
+        Path | None,
+        typer.Option(
+            help="Report folder (default: ./detente-report/<scenario>). It must be new, empty or an earlier "
+            "detente report; any other folder is left alone."
+        ),
     ] = None,
     world: Annotated[list[str] | None, typer.Option(help="Only these worlds (repeatable).")] = None,
     condition: Annotated[
@@ -61,18 +101,22 @@ def run(
         bool, typer.Option("--json", help="Print the results as JSON instead of tables.")
     ] = False,
     plots: Annotated[bool, typer.Option(help="Write PNG plots into the report.")] = True,
-    backend: Annotated[str, typer.Option(help="Engine backend: auto, fused (numba) or numpy.")] = "auto",
+    backend: Annotated[str | None, typer.Option(help=BACKEND_HELP, show_default=False)] = None,
 ) -> None:
     """Run the main job: the 2^k factorial over the scenario's conditions in each world, with verdict and report."""
-    if runs is not None and runs < 1:
-        fail(f"--runs: expected a positive number of runs, got {runs}")
     try:
+        _check_numbers(runs, seed)
         from detente.analysis.factorial import experiment
-        from detente.report.html import write_report
+        from detente.limits import check_limit
+        from detente.report.cells import experiment_dict
+        from detente.report.html import check_target, write_report
         from detente.scenario.load import load_scenario
 
         sc = load_scenario(scenario)
-        target = out or Path("detente-report") / sc.name
+        check_target(out, sc.name)
+        k = len(condition) if condition else len(sc.conditions)
+        check_limit("--condition" if condition else "conditions", "conditions", k, "conditions (2^k cells)")
+        _check_cost(sc, runs, (len(world) if world else max(1, len(sc.worlds))) * 2**k)
         with _progress(not json_out) as bar:
             exp = experiment(
                 sc,
@@ -81,17 +125,13 @@ def run(
                 runs=runs,
                 seed=seed,
                 progress=_ticker(bar, f"{sc.name}: simulating"),
-                backend=backend,
+                **_backend_kw(backend),
             )
-        folder = write_report(exp, target, plots=plots)
+        folder = write_report(exp, out, plots=plots)
     except user_errors() as exc:
         fail(exc.problems)
     if json_out:
-        import json
-
-        payload = json.loads((folder / "cells.json").read_text(encoding="utf-8"))
-        payload["report"] = str(folder / "report.html")
-        print_json(payload)
+        print_json({**experiment_dict(exp), "report": str(folder / "report.html")})
         return
     _print_table(exp)
     typer.echo("")
@@ -135,47 +175,63 @@ def simulate_cmd(
     world: Annotated[str | None, typer.Option(help="World to simulate.")] = None,
     condition: Annotated[list[str] | None, typer.Option(help="Conditions to apply (repeatable).")] = None,
     runs: Annotated[int | None, typer.Option(help="Number of runs.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed, 0..2^64-1.")] = None,
     months_csv: Annotated[
         Path | None, typer.Option("--months", help="Write per-month aggregates to this CSV.")
     ] = None,
     runs_csv: Annotated[
-        Path | None, typer.Option("--runs-out", help="Write per-run summaries to this CSV/Parquet.")
+        Path | None,
+        typer.Option("--runs-out", help="Write per-run summaries to this file (.parquet, else CSV)."),
     ] = None,
-    plot: Annotated[Path | None, typer.Option(help="Write a PNG plot here.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a plot here (.png, .pdf or .svg).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    backend: Annotated[str, typer.Option(help="Engine backend: auto, fused or numpy.")] = "auto",
+    backend: Annotated[str | None, typer.Option(help=BACKEND_HELP, show_default=False)] = None,
 ) -> None:
-    """Simulate one cell (a world and a set of conditions) and print its summary."""
-    if runs is not None and runs < 1:
-        fail(f"--runs: expected a positive number of runs, got {runs}")
-    try:
-        from detente.engine.simulate import simulate
+    """Simulate one cell (a world and a set of conditions) and print its summary.
 
+    Output files are written whole (through a temporary file beside them) or not at all; an existing
+    file named by a flag is replaced, a folder never is.
+    """
+    try:
+        _check_numbers(runs, seed)
+        from detente.engine.simulate import simulate
+        from detente.report.outputs import check_files, write_file
+        from detente.scenario.load import load_scenario
+
+        check_files({"--months": months_csv, "--runs-out": runs_csv, "--plot": plot})
+        if plot is not None and plot.suffix.lower() not in PLOT_FORMATS:
+            fail(f"--plot: {plot}: expected a file ending in {', '.join(PLOT_FORMATS)}")
+        sc = load_scenario(scenario)
+        _check_cost(sc, runs, 1)
         with _progress(not json_out) as bar:
             res = simulate(
-                scenario,
+                sc,
                 runs=runs,
                 seed=seed,
                 world=world,
                 conditions=tuple(condition or ()),
                 progress=_ticker(bar, "simulating"),
-                backend=backend,
+                **_backend_kw(backend),
             )
+        if months_csv:
+            frame = res.to_pandas()
+            write_file(months_csv, lambda tmp: frame.to_csv(tmp, index=False), "--months")
+        if runs_csv:
+            table = res.to_pandas("runs")
+            if runs_csv.suffix.lower() == ".parquet":
+                write_file(runs_csv, table.to_parquet, "--runs-out")
+            else:
+                write_file(runs_csv, lambda tmp: table.to_csv(tmp, index=False), "--runs-out")
+        if plot:
+            from detente.report.plots import save
+
+            fig = res.plot()
+            write_file(plot, lambda tmp: save(fig, tmp, fmt=plot.suffix.lower()[1:]), "--plot")
     except user_errors() as exc:
         fail(exc.problems)
-    summary = res.summary()
-    if months_csv:
-        res.to_pandas().to_csv(months_csv, index=False)
-    if runs_csv:
-        frame = res.to_pandas("runs")
-        frame.to_parquet(runs_csv) if runs_csv.suffix == ".parquet" else frame.to_csv(runs_csv, index=False)
-    if plot:
-        from detente.report.plots import save
-
-        save(res.plot(), plot)
+    data = res.to_dict()
     if json_out:
-        print_json({"summary": summary, "provenance": vars(res.provenance)})
+        print_json(data)
         return
     from rich.console import Console
     from rich.table import Table
@@ -187,14 +243,19 @@ def simulate_cmd(
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_column("± s.e.", justify="right")
+    summary = data["summary"]
     for key, value in summary.items():
         if key.startswith("se_"):
             continue
-        se = summary.get(f"se_{key}")
-        table.add_row(
-            key, f"{value:.4f}" if isinstance(value, float) else str(value), "" if se is None else f"{se:.4f}"
-        )
+        se = summary.get(f"se_{key}", "")
+        table.add_row(key, _fmt(value), _fmt(se))
     Console().print(table)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 def validate(

@@ -173,19 +173,31 @@ def results_command(
                 name = _experiment_name(experiment)
                 frame = st.sweeps(name) if sweeps else st.results(name)
                 title = f"{name}: {'sweeps' if sweeps else 'results'}"
+                missing = [] if sweeps else st.missing_per_run(name)
+                if missing:
+                    from detente.experiments.store import missing_message
+
+                    typer.echo(f"warning: {missing_message(name, missing)}", err=True)
     except user_errors() as exc:
         fail(exc.problems)
     if out is not None:
-        if out.suffix == ".parquet":
-            frame.to_parquet(out, index=False)
-        elif out.suffix == ".csv":
-            frame.to_csv(out, index=False)
-        else:
+        if out.suffix not in (".csv", ".parquet"):
             fail(f"--out {out}: expected a .csv or .parquet file name")
+        try:
+            from detente.report.outputs import write_file
+
+            if out.suffix == ".parquet":
+                write_file(out, lambda tmp: frame.to_parquet(tmp, index=False), "--out")
+            else:
+                write_file(out, lambda tmp: frame.to_csv(tmp, index=False), "--out")
+        except user_errors() as exc:
+            fail(exc.problems)
         typer.echo(f"wrote {len(frame)} rows to {out}")
         return
     if as_json:
-        print_json(frame.to_dict(orient="records"))
+        from detente.experiments.discovery import records
+
+        print_json(records(frame))
         return
     trivial = [
         c
@@ -227,12 +239,14 @@ def sensitivity_command(
     except user_errors() as exc:
         fail(exc.problems)
     if as_json:
+        from detente.experiments.discovery import records
+
         print_json(
             {
                 "experiment": name,
                 "method": method,
                 "plot": str(path) if path else None,
-                "indices": indices.to_dict(orient="records"),
+                "indices": records(indices),
             }
         )
         return
@@ -263,59 +277,41 @@ def discover_command(
 ) -> None:
     """Scenario discovery (PRIM) on stored results: where in input space does the outcome occur?"""
     try:
-        from detente.errors import ExperimentError
         from detente.experiments import discovery
 
         name = _experiment_name(experiment)
-        frame, default_inputs, outcomes, rec = discovery.discovery_frame(name, store)
-        chosen = [s.strip() for s in inputs.split(",")] if inputs else default_inputs
-        unknown = [c for c in chosen if c not in frame.columns]
-        if unknown:
-            raise ExperimentError(f"--inputs: unknown input(s) {unknown}; expected some of {default_inputs}")
-        col, flag = discovery.outcome_flag(frame, outcome, outcomes, threshold, below)
-        result = discovery.prim(frame[chosen], flag, peel_alpha, paste_alpha, mass_min, min_coverage)
-        crossed = [c for c in ((rec["spec"].get("cross") or {}).get("conditions") or [])]
-        per_cell, conds = discovery.condition_table(frame, flag, crossed)
+        found = discovery.discover(
+            name,
+            outcome,
+            threshold,
+            below,
+            store,
+            [s.strip() for s in inputs.split(",")] if inputs else None,
+            peel_alpha,
+            paste_alpha,
+            mass_min,
+            min_coverage,
+        )
+        sign = "<=" if below else ">="
         path = (
             None
             if no_plot
             else discovery.plot(
-                result,
+                found.result,
                 plot or Path(f"{name}-prim.png"),
-                title=f"{name}: {col} {'<=' if below else '>='} {threshold:g}",
+                title=f"{name}: {found.outcome} {sign} {threshold:g}",
             )
         )
     except user_errors() as exc:
         fail(exc.problems)
-    box = result.box
     if as_json:
-        print_json(
-            {
-                "experiment": name,
-                "outcome": col,
-                "threshold": threshold,
-                "below": below,
-                "points": len(frame),
-                "share_with_outcome": result.base_density,
-                "box": {
-                    "coverage": box.coverage,
-                    "density": box.density,
-                    "mass": box.mass,
-                    "n": box.n,
-                    "limits": result.limits.to_dict(orient="records"),
-                },
-                "trajectory": result.trajectory.to_dict(orient="records"),
-                "cells": per_cell.to_dict(orient="records"),
-                "conditions": conds.to_dict(orient="records"),
-                "plot": str(path) if path else None,
-            }
-        )
+        print_json({**found.as_dict(), "plot": str(path) if path else None})
         return
+    result, box, col = found.result, found.result.box, found.outcome
     con = _console()
-    sign = "<=" if below else ">="
     con.print(
-        f"{name}: {col} {sign} {threshold:g} in {round(result.base_density * len(frame))} of "
-        f"{len(frame)} points ({result.base_density:.1%})"
+        f"{name}: {col} {sign} {threshold:g} in {round(result.base_density * found.points)} of "
+        f"{found.points} points ({result.base_density:.1%})"
     )
     con.print(
         f"chosen box (trajectory step {result.chosen}, pasted): coverage {box.coverage:.3f}, "
@@ -327,10 +323,12 @@ def discover_command(
         )
     )
     con.print(_table(result.trajectory, "peeling trajectory (coverage–density trade-off)"))
-    if len(per_cell) > 1:
-        con.print(_table(per_cell, f"share of points with {col} {sign} {threshold:g}, per cell"))
-    if len(conds):
-        con.print(_table(conds, "is each crossed condition necessary? (across the sampled uncertainty)"))
+    if len(found.per_cell) > 1:
+        con.print(_table(found.per_cell, f"share of points with {col} {sign} {threshold:g}, per cell"))
+    if len(found.conditions):
+        con.print(
+            _table(found.conditions, "is each crossed condition necessary? (across the sampled uncertainty)")
+        )
     if path:
         typer.echo(f"plot: {path}")
 

@@ -27,7 +27,11 @@ def history(
     until: str | None = typer.Option(
         None, "--until", help="Last date whose events count (default: the scenario's)."
     ),
-    out: Path = typer.Option(Path("history-out"), "--out", help="Directory for the PNG and CSV files."),
+    out: Path = typer.Option(
+        Path("history-out"),
+        "--out",
+        help="Folder for the PNG and CSV files: new, empty or an earlier detente history folder.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the fit as JSON instead of tables."),
     compare: bool = typer.Option(
         False,
@@ -35,7 +39,9 @@ def history(
         help="Also simulate the scenario and plot its event-data projection beside the record.",
     ),
     runs: int = typer.Option(200, "--runs", min=1, help="Runs for --compare."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed for --compare (default: the scenario's)."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed for --compare, 0..2^64-1 (default: the scenario's)."
+    ),
     world: str | None = typer.Option(
         None, "--world", help="World for --compare (default: the scenario as written)."
     ),
@@ -46,126 +52,27 @@ def history(
     from detente.cli._common import fail, print_json, user_errors
 
     try:
-        payload = _run(scenario, events, periods, start, until, out, compare, runs, seed, world, boot)
+        from detente.history.workflow import compare_history, fit_history, write_history
+        from detente.limits import check_limit, check_seed
+        from detente.report.outputs import check_folder
+
+        check_limit("--runs", "runs", runs, "runs")
+        check_limit("--bootstrap", "runs", boot, "bootstrap resamples")
+        if seed is not None:
+            check_seed("--seed", seed)
+        check_folder(out, "--out")
+        fitted = fit_history(scenario, events, periods, start, until, n_boot=boot)
+        comparison = compare_history(fitted, runs, seed, world) if compare else None
+        files = write_history(out, fitted, comparison)
     except user_errors() as exc:
         fail(exc.problems)
+    payload = {**fitted.to_dict(), "files": files}
+    if comparison is not None:
+        payload["compare"] = comparison.to_dict()
     if as_json:
         print_json(payload)
     else:
         _print_tables(payload)
-
-
-def _run(
-    scenario: str,
-    events: str | None,
-    periods: str | None,
-    start: str | None,
-    until: str | None,
-    out: Path,
-    compare: bool,
-    runs: int,
-    seed: int | None,
-    world: str | None,
-    boot: int,
-) -> dict[str, Any]:
-    from detente.errors import DetenteError, ScenarioError
-    from detente.history.assimilate import load_table, prepare, replay
-    from detente.history.calibrate import calibrate
-    from detente.history.events import load_periods
-    from detente.history.plots import save, trust_figure
-    from detente.scenario.load import load_scenario
-    from detente.scenario.schema import _normalise_date
-
-    sc = load_scenario(scenario)
-    if sc.history is None:
-        raise ScenarioError(
-            f"{scenario}: the scenario has no 'history' section (actor codes → sides); see docs/history.md"
-        )
-    for flag, value in (("--start", start), ("--until", until)):
-        if value is not None:
-            try:
-                _normalise_date(value)
-            except ValueError as exc:
-                raise DetenteError(f"{flag}: {exc}") from None
-    table = load_table(sc, events) if events else None
-    setup = prepare(sc, table, start, until)
-    per = load_periods(periods if periods else sc.history.periods)
-    fit = calibrate(sc, per, setup=setup, n_boot=boot)
-    rep = replay(sc, setup=setup, gamma=fit.gamma, p_start=fit.p_start)
-    current = replay(sc, setup=setup)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DetenteError(f"--out: cannot create {out} ({exc.strerror})") from None
-    paths_csv = out / "history_paths.csv"
-    frame = rep.to_pandas()
-    frame.insert(1, "date", [str(d) for d in _month_ends(setup)])
-    frame.to_csv(paths_csv, index=False)
-    png = save(trust_figure(rep, fit), out / "history_trust.png")
-    payload: dict[str, Any] = {
-        "scenario": sc.name,
-        "events": setup.table.source,
-        "periods": per.source,
-        "window": {"start": str(setup.start), "until": str(setup.until)},
-        "events_used": int((setup.observer >= 0).sum()),
-        "events_unattributed": [str(e) for e in setup.table.event_id[(setup.observer < 0) & _inside(setup)]],
-        **fit.summary(),
-        "scenario_values": {
-            "gamma": float(sc.history.gamma),
-            "p_start": {s: float(p) for s, p in zip(current.setup.sides, current.p_start, strict=True)},
-            "starting_trust": current.final(),
-        },
-        "files": {"paths_csv": str(paths_csv), "trust_png": str(png)},
-    }
-    if compare:
-        payload["compare"] = _compare(sc, setup, out, runs, seed, world)
-        payload["files"].update(payload["compare"].pop("files"))
-    return payload
-
-
-def _month_ends(setup: Any) -> list[Any]:
-    import numpy as np
-
-    ends = [
-        (np.datetime64(m, "M") + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-        for m in setup.months
-    ]
-    ends[-1] = min(ends[-1], setup.until)
-    return ends
-
-
-def _inside(setup: Any) -> Any:
-    return (setup.table.date >= setup.start) & (setup.table.date <= setup.until)
-
-
-def _compare(
-    sc: Any, setup: Any, out: Path, runs: int, seed: int | None, world: str | None
-) -> dict[str, Any]:
-    import numpy as np
-
-    from detente.engine.simulate import simulate
-    from detente.history.plots import compare_figure, save
-    from detente.history.projection import comparison_frame, project_record, project_result
-
-    result = simulate(sc, runs=runs, seed=seed, world=world, paths=True)
-    frame = comparison_frame(project_record(setup), project_result(result))
-    csv = out / "history_compare.csv"
-    frame.to_csv(csv, index=False)
-    title = (
-        f"Cooperation–conflict tone: coded record {setup.months[0]}–{setup.months[-1]} and {runs} simulated "
-        f"runs of {sc.name}{f' ({world})' if world else ''}, {result.compiled.structure.start} onward"
-    )
-    png = save(compare_figure(frame, title), out / "history_compare.png")
-    rec = frame[frame.source == "record"]
-    sim = frame[frame.source == "simulated"]
-    return {
-        "runs": runs,
-        "record_mean_tone": float(np.nansum(rec.goldstein_sum) / max(rec.events.sum(), 1)),
-        "simulated_mean_tone": float(np.nansum(sim.goldstein_sum) / max(sim.events.sum(), 1e-12)),
-        "record_events_per_month": float(rec.events.mean()),
-        "simulated_events_per_month": float(sim.events.mean()),
-        "files": {"compare_csv": str(csv), "compare_png": str(png)},
-    }
 
 
 def _print_tables(p: dict[str, Any]) -> None:

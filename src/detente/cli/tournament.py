@@ -36,10 +36,10 @@ def register(app: typer.Typer) -> None:
         strategies: list[str] = typer.Argument(
             None, help="Strategies to enter (default: the seven of Axelrod's benchmark). See --list."
         ),
-        turns: int = typer.Option(200, help="Turns per match."),
+        turns: int = typer.Option(200, help="Turns per match (limit: DETENTE_MAX_TURNS, default 1,000,000)."),
         repetitions: int = typer.Option(20, help="Repetitions of every match."),
         noise: float = typer.Option(0.0, help="Probability that each intended move is flipped."),
-        seed: int = typer.Option(1, help="Random seed (results are reproducible bit for bit)."),
+        seed: int = typer.Option(1, help="Random seed, 0..2^64-1 (results are reproducible bit for bit)."),
         payoffs: str = typer.Option("3,0,5,1", help="Payoffs R,S,T,P."),
         json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
         list_strategies: bool = typer.Option(False, "--list", help="List the available strategies and exit."),

@@ -1,5 +1,7 @@
-"""Compile a validated scenario into per-run parameter arrays (structure of arrays).
+"""Compile a validated scenario into typed per-run parameter arrays (``Params``, a NamedTuple of arrays).
 
+Compilation holds no model formula: transforms of parameters (monthly hazard, log-odds, likelihoods of
+observed moves, separating cost, event log-LR) are the ``detente.model`` equations applied to arrays.
 Distributions are drawn here, each run by its own counter-based uniform at step ``PARAM_STEP`` and a
 site derived from the parameter's dotted path, so a run's draws do not depend on which chunk it is in,
 nor on which other parameters the scenario declares.
@@ -8,14 +10,23 @@ nor on which other parameters the scenario declares.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from detente.engine.random import PARAM_STEP, run_keys, site_bits, step_keys, uniform53
 from detente.errors import ScenarioError
-from detente.model.beliefs import observation_likelihoods
+from detente.model.beliefs import (
+    event_evidence,
+    event_log_lr,
+    log_odds,
+    move_evidence,
+    observation_likelihoods,
+    separating_cost,
+)
+from detente.model.elites import monthly_hazard
+from detente.model.equation import vectorised
+from detente.rng import PARAM_STEP, run_keys, site_bits, step_keys, uniform53
 from detente.scenario.distributions import is_distribution
 from detente.scenario.schema import Scenario, month_index
 
@@ -37,6 +48,8 @@ SIDE_FIELDS = (
 EVIDENCE_CAP = 50.0
 """Cap on one observation's log-likelihood ratio (a fully revealing move would be infinite)."""
 ISSUE_FIELDS = ("R0", "T_B", "P0", "T_M", "S", "v", "w", "omega", "dv", "S_incl")
+SIDE_DTYPE = np.dtype([(f, np.float64) for f in SIDE_FIELDS])
+ISSUE_DTYPE = np.dtype([(f, np.float64) for f in ISSUE_FIELDS])
 
 
 def path_site(path: str) -> int:
@@ -62,13 +75,15 @@ class Structure:
     events: tuple[tuple[int, int, str], ...]  # (month, observer, path prefix)
 
 
-@dataclass
-class Params:
-    """Per-run arrays for a block of runs (n = len(runs))."""
+class Params(NamedTuple):
+    """Per-run parameters of a block of runs (n = len(runs)) and the scenario's dated levers, as typed arrays."""
 
-    runs: np.ndarray  # (n,) global run indices
-    side: dict[str, np.ndarray]  # each (n, 2)
-    issue: dict[str, np.ndarray]  # each (n, K)
+    runs: np.ndarray  # (n,) int64 global run indices
+    keys: np.ndarray  # (n,) uint64 counter-based run keys
+    side: np.ndarray  # (n, 2) SIDE_DTYPE records: side["eps"] is (n, 2)
+    issue: (
+        np.ndarray
+    )  # (n, K) ISSUE_DTYPE records (T_B, P0, R0 of the B template; T_M, S, v, w, ... per issue)
     theta0: np.ndarray  # (n, 2) bool: True = benign (B)
     tau: np.ndarray  # (n, T)
     iota: np.ndarray  # (n, T)
@@ -80,7 +95,20 @@ class Params:
     sig_separating: np.ndarray  # (n, n_signals) bool
     sig_log_mimic: np.ndarray  # (n, n_signals)
     ev_dl: np.ndarray  # (n, n_events): -ln(lr), 0 if the event did not occur in that run
-    extra: dict[str, Any] = field(default_factory=dict)
+    strategic: np.ndarray  # (K,) bool
+    invited: np.ndarray  # (K,) int64 invited side, -1
+    reset: np.ndarray  # (T,) bool
+    join_month: np.ndarray  # (2,) int64, -1 if never
+    lead_month: np.ndarray  # (n_leadership,) int64
+    lead_side: np.ndarray
+    sig_month: np.ndarray  # (n_signals,) int64
+    sig_sender: np.ndarray
+    ev_month: np.ndarray  # (n_events,) int64
+    ev_obs: np.ndarray
+    use_table: bool = False  # the engine's month-by-month game table (when payoffs do not vary by run)
+    table_t_star: np.ndarray = np.zeros((0, 2, 0))
+    table_e: np.ndarray = np.zeros((0, 2, 0), np.bool_)
+    table_pay: np.ndarray = np.zeros((0, 5, 2, 0))
 
     @property
     def n(self) -> int:
@@ -158,18 +186,19 @@ class Compiled:
                 return np.asarray(v.ppf(uniform53(site_bits(keys, path_site(path)))), dtype=float)
             return np.full(n, float(v))
 
-        side: dict[str, np.ndarray] = {}
         cols: dict[str, list[np.ndarray]] = {f: [] for f in SIDE_FIELDS}
+        p_start: list[np.ndarray] = []
         for sid in st.sides:
             s, base = sc.sides[sid], f"sides.{sid}"
             cols["h0"].append(value(s.elite.h0, f"{base}.elite.h0"))
             eta = value(s.elite.eta, f"{base}.elite.eta")
-            cols["eta_m"].append(1 - np.power(1 - eta, 1 / 12))
+            cols["eta_m"].append(monthly_hazard.py_func(eta))
             cols["r_old"].append(value(s.elite.r_old, f"{base}.elite.r_old"))
             cols["r_new"].append(value(s.elite.r_new, f"{base}.elite.r_new"))
             p0 = self.initial_trust.get(sid) if s.belief.p0 == "from_history" else None
             p = np.full(n, float(p0)) if p0 is not None else value(s.belief.p0, f"{base}.belief.p0")
-            cols["L0"].append(np.log(p / (1 - p)))
+            cols["L0"].append(log_odds.py_func(p))
+            p_start.append(p)
             for name in ("eps", "mu", "rho", "q"):
                 cols[name].append(value(getattr(s.behaviour, name), f"{base}.behaviour.{name}"))
             lam = s.behaviour.logit_lambda
@@ -178,6 +207,7 @@ class Compiled:
             )
             for name in ("kappa", "alpha", "beta"):
                 cols[name].append(value(getattr(s.learning, name), f"{base}.learning.{name}"))
+        side = np.empty((n, 2), SIDE_DTYPE)
         for name, parts in cols.items():
             side[name] = np.stack(parts, axis=1)
 
@@ -191,25 +221,26 @@ class Compiled:
             issue["S_incl"].append(
                 value(inc.S_incl, f"{base}.inclusion.S_incl") if inc else issue["S"][-1].copy()
             )
-        issue_arr = {k: np.stack(v, axis=1) for k, v in issue.items()}
+        issue_arr = np.empty((n, len(st.issues)), ISSUE_DTYPE)
+        for name, parts in issue.items():
+            issue_arr[name] = np.stack(parts, axis=1) if parts else np.zeros((n, 0))
 
         theta0 = np.zeros((n, 2), dtype=bool)
-        p_start = 1 / (1 + np.exp(-side["L0"]))
         for s_idx, sid in enumerate(st.sides):
             t = sc.sides[sid].type
             if t in ("B", "M"):
                 theta0[:, s_idx] = t == "B"
             else:
-                p_benign = p_start[:, 1 - s_idx] if t == "from_trust" else value(t, f"sides.{sid}.type")
+                p_benign = p_start[1 - s_idx] if t == "from_trust" else value(t, f"sides.{sid}.type")
                 theta0[:, s_idx] = uniform53(site_bits(keys, path_site(f"sides.{sid}.type.draw"))) < p_benign
 
         tau = self._schedule(sc.schedules.threat, "schedules.threat", value, n)
         iota = self._schedule(sc.schedules.inclusion, "schedules.inclusion", value, n)
 
-        o_B, o_M = observation_likelihoods(side["eps"], side["rho"], side["mu"])
+        o_B, o_M = observation_likelihoods.py_func(side["eps"], side["rho"], side["mu"])
         with np.errstate(divide="ignore", invalid="ignore"):
-            ell_C = np.clip(np.nan_to_num(np.log(o_B / o_M)), -EVIDENCE_CAP, EVIDENCE_CAP)
-            ell_D = np.clip(np.nan_to_num(np.log((1 - o_B) / (1 - o_M))), -EVIDENCE_CAP, EVIDENCE_CAP)
+            ell_C = _move_evidence(True, o_B, o_M, EVIDENCE_CAP)
+            ell_D = _move_evidence(False, o_B, o_M, EVIDENCE_CAP)
 
         lead = [value(sc.levers.leadership[i].dh, path) for i, (_, _, path) in enumerate(st.leadership)]
         sig_sep, sig_mimic = [], []
@@ -217,7 +248,7 @@ class Compiled:
             sig = sc.levers.signals[i]
             size = value(sig.size, f"{base}.size")
             delta = value(sig.delta, f"{base}.delta")
-            x_star = delta * (issue_arr["T_M"][:, k] - issue_arr["P0"][:, k])
+            x_star = separating_cost.py_func(issue_arr["P0"][:, k], issue_arr["T_M"][:, k], delta)
             sig_sep.append(size >= x_star)
             sig_mimic.append(np.log(value(sig.mimic, f"{base}.mimic")))
         ev = []
@@ -227,17 +258,21 @@ class Compiled:
             if e.lr is not None:
                 log_lr = np.log(value(e.lr, f"{base}.lr"))
             else:
-                log_lr = gamma * np.abs(value(e.goldstein, f"{base}.goldstein")) * -float(e.valence)
+                log_lr = event_log_lr.py_func(
+                    value(e.goldstein, f"{base}.goldstein"), float(e.valence), gamma
+                )
             occurs = uniform53(site_bits(keys, path_site(f"{base}.occurs"))) < value(
                 e.probability, f"{base}.probability"
             )
-            ev.append(np.where(occurs, -log_lr, 0.0))
+            ev.append(np.where(occurs, event_evidence.py_func(log_lr), 0.0))
 
         def block(parts: list[np.ndarray], dtype: Any = float) -> np.ndarray:
             return np.stack(parts, axis=1).astype(dtype) if parts else np.zeros((n, 0), dtype=dtype)
 
+        lead_month, lead_side = _ints(st.leadership, 0), _ints(st.leadership, 1)
         return Params(
             runs=runs,
+            keys=run_keys(self.seed, runs),
             side=side,
             issue=issue_arr,
             theta0=theta0,
@@ -251,6 +286,16 @@ class Compiled:
             sig_separating=block(sig_sep, bool),
             sig_log_mimic=block(sig_mimic),
             ev_dl=block(ev),
+            strategic=np.asarray(st.strategic, np.bool_),
+            invited=np.asarray(st.invited, np.int64),
+            reset=np.asarray(st.reset, np.bool_),
+            join_month=np.asarray(st.join_month, np.int64),
+            lead_month=lead_month,
+            lead_side=lead_side,
+            sig_month=_ints(st.signals, 0),
+            sig_sender=_ints(st.signals, 1),
+            ev_month=_ints(st.events, 0),
+            ev_obs=_ints(st.events, 1),
         )
 
     def _schedule(self, steps: list, path: str, value: Any, n: int) -> np.ndarray:
@@ -260,3 +305,18 @@ class Compiled:
                 :, None
             ]
         return out
+
+
+def _ints(items: tuple, col: int) -> np.ndarray:
+    return np.array([x[col] for x in items], dtype=np.int64)
+
+
+def _move_evidence(seen_c: bool, o_B: np.ndarray, o_M: np.ndarray, cap: float) -> np.ndarray:
+    """``move_evidence`` per run and side; once per side when its likelihoods do not vary by run."""
+    out = np.empty(o_B.shape)
+    for s in range(o_B.shape[1]):
+        b, m = o_B[:, s], o_M[:, s]
+        if len(b) and (b == b[0]).all() and (m == m[0]).all():
+            b, m = b[:1], m[:1]
+        out[:, s] = vectorised(move_evidence)(seen_c, b, m, cap)
+    return out

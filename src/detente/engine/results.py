@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from detente.analysis import mcse
+from detente.engine.chunk import TRUST_BINS, ChunkOut, Provenance
 from detente.engine.compile import Compiled
-from detente.engine.simulate import TRUST_BINS, ChunkOut, Provenance
 from detente.model.regime import REGIMES
 from detente.scenario.schema import Scenario, month_label
 
@@ -106,7 +106,7 @@ class SimulationResult:
 
         def share(name: str, values: np.ndarray) -> None:
             p = float(np.mean(values))
-            out[name], out[f"se_{name}"] = p, math.sqrt(p * (1 - p) / n)
+            out[name], out[f"se_{name}"] = p, mcse.proportion_se(p, n)
 
         share("p_strategic_end", s["final_regime"] == 0)
         share("p_tactical_end", s["final_regime"] == 1)
@@ -115,13 +115,24 @@ class SimulationResult:
         share("p_ever_strategic", s["first_strategic"] >= 0)
         ci = s["ci_sum"] / T
         out["mean_ci"] = float(ci.mean())
-        out["se_mean_ci"] = float(ci.std(ddof=1) / math.sqrt(n)) if n > 1 else float("nan")
+        out["se_mean_ci"] = mcse.mean_se(ci)
         trust = self.final_trust()
         for i, side in enumerate(self.structure.sides):
-            med, se = _median_with_se(trust[:, i])
-            out[f"median_trust_{side}"], out[f"se_median_trust_{side}"] = med, se
+            out[f"median_trust_{side}"] = float(np.median(trust[:, i]))
+            out[f"se_median_trust_{side}"] = mcse.median_se(trust[:, i])
         out["mean_months_strategic"] = float(s["months_strategic"].mean())
         return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Summary and provenance as strict-JSON-ready data (an undefined value is None, never NaN)."""
+        from detente.report.jsondata import plain
+
+        return plain(
+            {
+                "summary": self.summary(),
+                "provenance": {"scenario": self.scenario.name, **vars(self.provenance)},
+            }
+        )
 
     def runs_frame(self) -> Any:
         """Per-run summaries as a pandas DataFrame (one row per run)."""
@@ -200,15 +211,3 @@ class SimulationResult:
         from detente.report.plots import result_figure
 
         return result_figure(self, title=title)
-
-
-def _median_with_se(x: np.ndarray) -> tuple[float, float]:
-    """Sample median and a standard error from the order-statistic 95% interval (half-width / 1.96)."""
-    n = len(x)
-    xs = np.sort(x)
-    med = float(np.median(xs))
-    if n < 3:
-        return med, float("nan")
-    half = 1.96 * math.sqrt(n) / 2
-    lo, hi = int(max(0, math.floor(n / 2 - half))), int(min(n - 1, math.ceil(n / 2 + half)))
-    return med, float((xs[hi] - xs[lo]) / (2 * 1.96))

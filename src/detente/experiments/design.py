@@ -153,7 +153,7 @@ def point_seed(experiment: Experiment, point: DesignPoint) -> int:
     spec = experiment.spec
     if spec.seeds == "common":
         return spec.seed
-    from detente.engine.random import mix64
+    from detente.rng import mix64
 
     with np.errstate(over="ignore"):
         key = mix64(

@@ -295,7 +295,85 @@ def condition_table(frame: Any, flag: np.ndarray, conditions: list[str]) -> Any:
     return per_cell, pd.DataFrame(rows)
 
 
-def plot(result: PrimResult, path: str | Path, title: str = "") -> Path:
+@dataclass
+class Discovery:
+    """PRIM on one stored experiment: the outcome flag, the chosen box, and the per-cell/condition tables."""
+
+    experiment: str
+    outcome: str
+    threshold: float
+    below: bool
+    points: int
+    result: PrimResult
+    per_cell: Any
+    conditions: Any
+    undefined: int = 0
+    """Points left out because the outcome is undefined there (stored as null)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain mapping (for ``--json``; undefined values are None)."""
+        box = self.result.box
+        return {
+            "experiment": self.experiment,
+            "outcome": self.outcome,
+            "threshold": self.threshold,
+            "below": self.below,
+            "points": self.points,
+            "undefined_points": self.undefined,
+            "share_with_outcome": self.result.base_density,
+            "box": {
+                "coverage": box.coverage,
+                "density": box.density,
+                "mass": box.mass,
+                "n": box.n,
+                "limits": records(self.result.limits),
+            },
+            "trajectory": records(self.result.trajectory),
+            "cells": records(self.per_cell),
+            "conditions": records(self.conditions),
+        }
+
+
+def records(frame: Any) -> list[dict[str, Any]]:
+    """A DataFrame as records with None for missing values (never NaN)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def discover(
+    name: str,
+    outcome: str,
+    threshold: float,
+    below: bool = False,
+    store: str | Path = DEFAULT_STORE,
+    inputs: list[str] | None = None,
+    peel_alpha: float = 0.05,
+    paste_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    min_coverage: float = 0.8,
+) -> Discovery:
+    """Scenario discovery on stored results: where in input space ``outcome >= threshold`` (``<=`` with ``below``)."""
+    if not math.isfinite(threshold):
+        raise ExperimentError(f"--threshold: expected a finite number, got {threshold}")
+    frame, default_inputs, outcomes, rec = discovery_frame(name, store)
+    chosen = inputs or default_inputs
+    unknown = [c for c in chosen if c not in frame.columns]
+    if unknown:
+        raise ExperimentError(f"--inputs: unknown input(s) {unknown}; expected some of {default_inputs}")
+    if not len(frame):
+        raise ExperimentError(f"{name}: no finished points stored yet; run or resume the sweep first")
+    col, _ = outcome_flag(frame, outcome, outcomes, threshold, below)
+    defined = frame[col].notna().to_numpy()
+    frame = frame[defined].reset_index(drop=True)
+    if not len(frame):
+        raise ExperimentError(f"--outcome: {col!r} is undefined at every stored point")
+    col, flag = outcome_flag(frame, outcome, outcomes, threshold, below)
+    result = prim(frame[chosen], flag, peel_alpha, paste_alpha, mass_min, min_coverage)
+    crossed = list((rec["spec"].get("cross") or {}).get("conditions") or [])
+    per_cell, conds = condition_table(frame, flag, crossed)
+    return Discovery(name, col, threshold, below, len(frame), result, per_cell, conds, int((~defined).sum()))
+
+
+def plot(result: PrimResult, path: str | Path, title: str = "", field: str = "--plot") -> Path:
     """Two panels: the coverage–density trade-off (chosen box marked) and the chosen box's limits; PNG."""
     import matplotlib
 
@@ -337,7 +415,9 @@ def plot(result: PrimResult, path: str | Path, title: str = "") -> Path:
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    from detente.report.outputs import write_file
+
+    try:
+        return write_file(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"), field)
+    finally:
+        plt.close(fig)

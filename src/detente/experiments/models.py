@@ -8,8 +8,11 @@ canonical text a cell's hash covers; ``evaluate`` runs in workers and must be a 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import math
+import re
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 import numpy as np
@@ -88,34 +91,33 @@ class DetenteModel:
         try:
             return load_scenario(path if path.is_file() else source)
         except DetenteError as exc:
-            raise ExperimentError([f"{experiment.source}: scenario: {p}" for p in exc.problems]) from None
+            raise ExperimentError([f"{experiment.where('scenario')}: {p}" for p in exc.problems]) from None
 
     def check(self, experiment: Experiment, base: Any) -> list[str]:
+        from detente.experiments.design import to_values
+
         spec = experiment.spec
         problems = []
-        for i, param in enumerate(spec.parameters):
-            from detente.experiments.design import to_values
-
-            try:
-                value = to_values(param, np.array([0.5]))[0]
-                base.apply(dict.fromkeys(param.paths, value), origin=param.label)
-            except DetenteError as exc:
-                problems += [f"{experiment.source}: parameters.{i}.path: {p}" for p in exc.problems]
-        worlds = [spec.world, *((spec.cross.worlds or []) if spec.cross else [])]
-        for w in worlds:
-            if w is not None and w not in base.worlds:
-                problems.append(
-                    f"{experiment.source}: world: unknown world {w!r}; "
-                    f"scenario {base.name!r} has: {', '.join(base.worlds) or 'none'}"
-                )
-        conds = [*spec.conditions, *((spec.cross.conditions or []) if spec.cross else [])]
-        for c in conds:
-            if c not in base.conditions:
-                problems.append(
-                    f"{experiment.source}: conditions: unknown condition {c!r}; "
-                    f"scenario {base.name!r} has: {', '.join(base.conditions) or 'none'}"
-                )
-        return problems
+        middle = [dict.fromkeys(p.paths, to_values(p, np.array([0.5]))[0]) for p in spec.parameters]
+        try:  # one validation for all parameters; one each only to name the ones that fail
+            base.apply({k: v for point in middle for k, v in point.items()}, origin="parameters")
+        except DetenteError:
+            for i, (param, point) in enumerate(zip(spec.parameters, middle, strict=True)):
+                try:
+                    base.apply(point, origin=param.label)
+                except DetenteError as exc:
+                    problems += [f"{experiment.where('parameters', i, 'path')}: {p}" for p in exc.problems]
+        cross = spec.cross
+        named: list[tuple[tuple[Any, ...], str, str | None]] = [(("world",), "worlds", spec.world)]
+        named += [(("cross", "worlds", i), "worlds", w) for i, w in enumerate((cross and cross.worlds) or [])]
+        named += [(("conditions", i), "conditions", c) for i, c in enumerate(spec.conditions)]
+        named += [
+            (("cross", "conditions", i), "conditions", c)
+            for i, c in enumerate((cross and cross.conditions) or [])
+        ]
+        for path, kind, name in named:
+            problems += [f"{experiment.where(*path)}: {p}" for p in variant_problems(base, **{kind: [name]})]
+        return problems + sweep_cost_problems(experiment, base)
 
     def content(
         self, base: Any, overrides: dict[str, Any], world: str | None, conditions: tuple[str, ...]
@@ -141,6 +143,18 @@ class DetenteModel:
         return outcome_values(res.summary(), frame, outcomes), (frame if per_run else None)
 
 
+def sweep_cost_problems(experiment: Experiment, base: Any) -> list[str]:
+    """The whole sweep's runs x months x issues x points against the cost limit (checked before any work)."""
+    from detente.experiments.spec import design_rows, n_cells, size_problem
+
+    spec = experiment.spec
+    points = design_rows(spec) * n_cells(spec)
+    months, issues = int(base.horizon), len(base.issues)
+    what = f"run-months-issues ({spec.runs:,} runs x {months} months x {issues} issues x {points:,} points)"
+    problem = size_problem("runs", "cost", spec.runs * months * issues * points, what)
+    return [f"{experiment.where('runs')}: {problem.removeprefix('runs: ')}"] if problem else []
+
+
 class IshigamiModel:
     """The Ishigami function f = sin x1 + a sin² x2 + b x3⁴ sin x1 (a=7, b=0.1): known Sobol indices.
 
@@ -153,15 +167,22 @@ class IshigamiModel:
         unknown = set(experiment.spec.model_options) - set(opts)
         if unknown:
             raise ExperimentError(
-                f"{experiment.source}: model_options: unknown option(s) {sorted(unknown)} "
+                f"{experiment.where('model_options')}: unknown option(s) {sorted(unknown)} "
                 f"for model 'ishigami'; expected: {', '.join(opts)}"
             )
+        for key, value in experiment.spec.model_options.items():
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            if not ok or (key in ("noise", "delay") and value < 0):
+                raise ExperimentError(
+                    f"{experiment.where('model_options', key)}: expected a finite"
+                    f"{' non-negative' if key in ('noise', 'delay') else ''} number, got {value!r}"
+                )
         opts.update(experiment.spec.model_options)
         return opts
 
     def check(self, experiment: Experiment, base: Any) -> list[str]:
         return [
-            f"{experiment.source}: parameters.{i}.path: expected x1, x2 or x3 for model 'ishigami', got {p.path!r}"
+            f"{experiment.where('parameters', i, 'path')}: expected x1, x2 or x3 for model 'ishigami', got {p.path!r}"
             for i, p in enumerate(experiment.spec.parameters)
             if not set(p.paths) <= {"x1", "x2", "x3"}
         ]
@@ -191,7 +212,7 @@ class IshigamiModel:
 
         import pandas as pd
 
-        from detente.engine.random import uniforms
+        from detente.rng import uniforms
 
         if base["delay"]:
             time.sleep(float(base["delay"]))
@@ -213,16 +234,80 @@ _MODELS: dict[str, str] = {
 }
 
 
+_METHODS = ("prepare", "check", "content", "evaluate")
+_TARGET = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+def variant_problems(
+    scenario: Any, worlds: Iterable[str | None] = (), conditions: Iterable[str] = ()
+) -> list[str]:
+    """Unknown worlds and conditions of ``scenario``, one message each (the one check shared by the
+    experiments runner and the factorial)."""
+    problems = [
+        f"unknown world {w!r}; scenario {scenario.name!r} has: {', '.join(scenario.worlds) or 'none'}"
+        for w in worlds
+        if w is not None and w not in scenario.worlds
+    ]
+    problems += [
+        f"unknown condition {c!r}; scenario {scenario.name!r} has: {', '.join(scenario.conditions) or 'none'}"
+        for c in conditions
+        if c not in scenario.conditions
+    ]
+    return problems
+
+
+def model_problem(name: str) -> str | None:
+    """Why ``name`` is not a usable model (None if it is): see ``get_model``."""
+    try:
+        get_model(name)
+    except ExperimentError as exc:
+        return exc.problems[0].removeprefix("model: ")
+    return None
+
+
 def get_model(name: str) -> Model:
-    """The model of an experiment: a registered name or an importable ``module:object`` (class or instance)."""
-    target = _MODELS.get(name, name)
-    if ":" not in target:
-        raise ExperimentError(
-            f"model: unknown model {name!r}; expected one of {', '.join(_MODELS)} or 'package.module:object'"
+    """The model of an experiment: a bundled name, or ``package.module:object`` of an installed package whose
+    object (class or instance) has the four methods of ``Model``.
+
+    A file cannot make detente import just anything: standard-library modules are refused, a module must
+    be importable (installed, not merely next to the file), and the object must fit the protocol.
+    """
+    import sys
+
+    if name in _MODELS:
+        target = _MODELS[name]
+    elif not _TARGET.match(name):
+        return _refuse(
+            f"unknown model {name!r}; expected one of {', '.join(_MODELS)} or 'package.module:object' "
+            "(an installed model class)"
         )
+    else:
+        target = name
+        top = name.split(".", 1)[0].split(":", 1)[0]
+        if top in sys.stdlib_module_names or top == "builtins":
+            return _refuse(f"{name!r} is in the Python standard library, not a detente model")
+        try:
+            found = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            found = None
+        if found is None:
+            return _refuse(f"cannot import {name!r}: no installed module {top!r}")
     module, _, attr = target.partition(":")
     try:
         obj = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as exc:
-        raise ExperimentError(f"model: cannot import {target!r} ({exc})") from None
-    return obj() if isinstance(obj, type) else obj
+        return _refuse(f"cannot import {target!r} ({exc})")
+    missing = [m for m in _METHODS if not callable(getattr(obj, m, None))]
+    if missing:
+        return _refuse(
+            f"{name!r} is not a detente model: it lacks {', '.join(missing)} "
+            "(see detente.experiments.models.Model)"
+        )
+    try:
+        return obj() if isinstance(obj, type) else obj
+    except Exception as exc:  # a plug-in's constructor is foreign code: report, do not crash
+        return _refuse(f"{name!r}: cannot create the model ({type(exc).__name__}: {exc})")
+
+
+def _refuse(message: str) -> Model:
+    raise ExperimentError(f"model: {message}")

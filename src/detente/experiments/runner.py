@@ -24,6 +24,7 @@ from detente.experiments.design import build_design, point_seed
 from detente.experiments.models import get_model
 from detente.experiments.spec import Experiment, Outcome
 from detente.experiments.store import DEFAULT_STORE, PointResult, Store, cell_key, hostname
+from detente.limits import over_limit
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,24 @@ class DaskExecutor:
             self.cluster.close()
 
 
+class Threads:
+    """A pool of ``workers`` threads in this process: for work that releases the GIL (the compiled kernel)."""
+
+    name = "threads"
+
+    def __init__(self, workers: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.workers = workers
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detente-cell")
+
+    def run(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Any]:
+        return self.pool.map(fn, jobs)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _take(it: Iterator[Job], n: int) -> list[Job]:
     out = []
     for job in it:
@@ -184,6 +203,10 @@ def make_executor(workers: int = 1, scheduler: str | None = None, dask_local: in
         raise ExperimentError("give either --scheduler or --dask-local, not both")
     if workers < 1 or (dask_local is not None and dask_local < 1):
         raise ExperimentError("--workers and --dask-local need a number >= 1")
+    for flag, n in (("--workers", workers), ("--dask-local", dask_local)):
+        problem = None if n is None else over_limit(flag, "workers", n, "worker processes")
+        if problem:
+            raise ExperimentError(problem)
     if scheduler or dask_local:
         return DaskExecutor(scheduler, dask_local)
     return ProcessPool(workers) if workers > 1 else InProcess()
@@ -231,9 +254,18 @@ Progress = Callable[[int, int, int], None]
 """progress(points_done, points_total, runs_done) — called after each stored chunk."""
 
 
-def plan(
-    experiment: Experiment,
-) -> tuple[Any, Any, list[Task], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+@dataclass
+class Plan:
+    """What a sweep will evaluate: the model base, tasks, design rows for the store and per-key metadata."""
+
+    base: Any
+    summary: dict[str, Any]
+    tasks: list[Task]
+    rows: list[dict[str, Any]]
+    meta: dict[str, dict[str, Any]]
+
+
+def plan(experiment: Experiment) -> Plan:
     """Model base, design, tasks, design rows for the store and per-key metadata (no evaluation)."""
     import detente
 
@@ -255,7 +287,7 @@ def plan(
         except DetenteError as exc:  # a point outside the scenario's validity
             problems = exc.problems
             raise ExperimentError(
-                [f"{experiment.source}: point {pt.point} ({pt.values}): {p}" for p in problems]
+                [f"{experiment.where('parameters')}: point {pt.point} ({pt.values}): {p}" for p in problems]
             ) from None
         key = cell_key(
             spec.model, content, overrides, pt.cell.world, pt.cell.conditions, seed, spec.runs, version
@@ -291,7 +323,7 @@ def plan(
         "n_rows": design.n_rows,
         "version": version,
     }
-    return base, summary, tasks, rows, meta
+    return Plan(base, summary, tasks, rows, meta)
 
 
 def chunk_size(n_todo: int, runs: int, workers: int) -> int:
@@ -309,22 +341,80 @@ def sweep(
     command: str | None = None,
 ) -> SweepReport:
     """Evaluate every missing point of ``experiment`` and store it; finished cells are cache hits."""
-    spec = experiment.spec
-    base, summary, tasks, rows, meta = plan(experiment)
+    work = plan(experiment)
+    if resume:
+        check_resumable(experiment, store)
     start = time.perf_counter()
+    created = not Path(store).exists()
+    try:
+        report = _sweep(
+            experiment, work, store, executor or InProcess(), chunk_points, progress, command, start
+        )
+    except DetenteError as exc:
+        if created and _unfilled(Path(store)):
+            _remove_store(Path(store))
+        raise ExperimentError(_name_outcomes(experiment, exc.problems)) from None
+    return report
+
+
+def check_resumable(experiment: Experiment, store: str | Path) -> None:
+    """Refuse ``--resume`` unless the store holds this experiment with the same spec (opens it read-only)."""
+    if not Path(store).is_file():
+        raise ExperimentError(f"--resume: no results store at {store}; nothing to resume")
+    with Store(store, read_only=True) as st:
+        stored = st.spec_hash(experiment.name)
+    if stored is None:
+        raise ExperimentError(
+            f"--resume: experiment {experiment.name!r} is not in {store}; nothing to resume"
+        )
+    if stored != experiment.spec_hash():
+        raise ExperimentError(
+            f"--resume: the experiment file of {experiment.name!r} changed since the "
+            "stored sweep; run without --resume to sweep the new design"
+        )
+
+
+def _name_outcomes(experiment: Experiment, problems: list[str]) -> list[str]:
+    """Point an outcome the model lacks at its line in the file."""
+    return [
+        f"{experiment.where('outcomes')}: {p.removeprefix('outcomes: ')}" if p.startswith("outcomes: ") else p
+        for p in problems
+    ]
+
+
+def _unfilled(path: Path) -> bool:
+    """Whether a store holds no finished cell (so removing it loses nothing)."""
+    try:
+        with Store(path, read_only=True) as st:
+            return not st.con.execute("SELECT count(*) FROM cells").fetchone()[0]
+    except DetenteError:
+        return False
+
+
+def _remove_store(path: Path) -> None:
+    """Remove a store this sweep created but never filled (a refused experiment leaves nothing behind)."""
+    import shutil
+
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    runs = path.with_name(path.stem + "-runs")
+    if runs.is_dir():
+        shutil.rmtree(runs, ignore_errors=True)
+
+
+def _sweep(
+    experiment: Experiment,
+    work: Plan,
+    store: str | Path,
+    executor: Any,
+    chunk_points: int | None,
+    progress: Progress | None,
+    command: str | None,
+    start: float,
+) -> SweepReport:
+    spec, tasks, meta = experiment.spec, work.tasks, work.meta
     with Store(store) as st:
-        if resume:
-            stored = st.spec_hash(experiment.name)
-            if stored is None:
-                raise ExperimentError(
-                    f"--resume: experiment {experiment.name!r} is not in {store}; nothing to resume"
-                )
-            if stored != experiment.spec_hash():
-                raise ExperimentError(
-                    f"--resume: the experiment file of {experiment.name!r} changed since the "
-                    "stored sweep; run without --resume to sweep the new design"
-                )
-        st.register(experiment, rows, summary)
+        st.register(experiment, work.rows, work.summary)
         outcome_names = [o.name for o in spec.outcome_specs]
         done = st.finished((t.cell_key for t in tasks), outcome_names, spec.per_run)
         todo, seen = [], set(done)
@@ -333,7 +423,6 @@ def sweep(
                 seen.add(t.cell_key)
                 todo.append(t)
         unique = len({t.cell_key for t in tasks})
-        executor = executor or InProcess()
         report = SweepReport(
             experiment.name, str(store), "", len(tasks), unique - len(todo), executor=executor.name
         )
@@ -347,7 +436,7 @@ def sweep(
         )
         size = chunk_points or chunk_size(len(todo), spec.runs, executor.workers)
         jobs = (
-            Job(spec.model, base, spec.outcome_specs, spec.per_run, tuple(todo[i : i + size]))
+            Job(spec.model, work.base, spec.outcome_specs, spec.per_run, tuple(todo[i : i + size]))
             for i in range(0, len(todo), size)
         )
         if progress:
@@ -370,3 +459,54 @@ def sweep(
             report.elapsed_s = time.perf_counter() - start
             st.end_sweep(report.sweep_id, report.status, report.computed, report.elapsed_s)
     return report
+
+
+# --- cells of one scenario (the factorial of `detente run`) -------------------------------------------
+
+
+def evaluate_cells(
+    scenario: Any,
+    cells: list[tuple[str | None, tuple[str, ...]]],
+    runs: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+    backend: str | None = None,
+) -> list[Any]:
+    """Simulate each (world, conditions) cell of ``scenario`` with the same seed; results in cell order.
+
+    Cells run concurrently on threads (``DETENTE_THREADS`` or the CPUs), each with ``simulate(threads=1)``
+    (the compiled kernel releases the GIL); a cell's result is a pure function of (scenario, cell, runs,
+    seed), so it is bit-identical to running the cells one at a time. The plain-Python backend runs one
+    cell at a time.
+    """
+    import threading
+
+    from detente.engine.kernel import threads
+    from detente.engine.simulate import simulate
+
+    total = runs * len(cells)
+    done = [0] * len(cells)
+    lock = threading.Lock()
+    workers = 1 if backend == "python" else max(1, min(threads(), len(cells)))
+    extra: dict[str, Any] = {"threads": 1} if workers > 1 else {}
+    if backend is not None:
+        extra["backend"] = backend
+
+    def run_cell(index: int) -> Any:
+        world, conditions = cells[index]
+
+        def tick(d: int, _total: int) -> None:
+            with lock:
+                done[index] = d
+                if progress is not None:
+                    progress(sum(done), total)
+
+        return simulate(
+            scenario, runs=runs, seed=seed, world=world, conditions=conditions, progress=tick, **extra
+        )
+
+    executor = Threads(workers) if workers > 1 else InProcess()
+    try:
+        return list(executor.run(run_cell, range(len(cells))))
+    finally:
+        executor.close()

@@ -45,7 +45,7 @@ def analyze(
             f"{name}: the stored design is {design['kind']!r}, which does not fit the {method} method; "
             f"{method} indices need a {method} design (e.g. `{hint[method]}`) swept first"
         )
-    missing = int(frame[rec["outcomes"]].isna().any(axis=1).sum())
+    missing = int(frame["runs"].isna().sum())
     if missing:
         raise ExperimentError(
             f"{name}: {missing} of {len(frame)} points have no stored results; "
@@ -56,6 +56,12 @@ def analyze(
         if o not in rec["outcomes"]:
             raise ExperimentError(
                 f"--outcome: {name!r} has no outcome {o!r}; stored: {', '.join(rec['outcomes'])}"
+            )
+        undefined = int(frame[o].isna().sum())
+        if undefined:
+            raise ExperimentError(
+                f"--outcome: {o!r} is undefined (not a finite number) at {undefined} of {len(frame)} points; "
+                f"{method} indices need a value at every point: choose another outcome"
             )
     params = rec["parameters"]
     problem = salib_problem(params)
@@ -145,7 +151,7 @@ def _morris(
     ]
 
 
-def plot(indices: Any, method: str, path: str | Path, title: str = "") -> Path:
+def plot(indices: Any, method: str, path: str | Path, title: str = "", field: str = "--plot") -> Path:
     """Bar chart of the indices with confidence intervals, one panel per (cell, outcome); PNG."""
     import matplotlib
 
@@ -159,7 +165,8 @@ def plot(indices: Any, method: str, path: str | Path, title: str = "") -> Path:
         if method == "sobol":
             ax.bar(x - 0.2, sub["S1"], 0.4, yerr=sub["S1_conf"], capsize=3, label="first order S1")
             ax.bar(x + 0.2, sub["ST"], 0.4, yerr=sub["ST_conf"], capsize=3, label="total order ST")
-            ax.set_ylim(min(0.0, float(np.nanmin(sub["S1"]))) - 0.05, 1.05)
+            low = np.asarray(sub["S1"], dtype=float)
+            ax.set_ylim(min(0.0, float(low[np.isfinite(low)].min(initial=0.0))) - 0.05, 1.05)
         else:
             ax.bar(x, sub["mu_star"], 0.6, yerr=sub["mu_star_conf"], capsize=3, label="mu* (mean |effect|)")
             ax.plot(x, sub["sigma"], "o", color="black", label="sigma")
@@ -169,7 +176,9 @@ def plot(indices: Any, method: str, path: str | Path, title: str = "") -> Path:
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    from detente.report.outputs import write_file
+
+    try:
+        return write_file(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"), field)
+    finally:
+        plt.close(fig)

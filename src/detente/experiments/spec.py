@@ -9,15 +9,24 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from detente.errors import ExperimentError
+from detente.errors import DetenteError, ExperimentError
+from detente.limits import check_seed, env_name, limits, over_limit
 from detente.scenario.distributions import Distribution
 from detente.scenario.load import read_document
 
@@ -28,7 +37,37 @@ STATS = ("mean", "median", "std", "min", "max", "sum", "q05", "q25", "q75", "q95
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, got {value!r} (a boolean)")
+    return value
+
+
+def _seed(value: Any) -> int:
+    try:
+        return check_seed("seed", value)
+    except DetenteError as exc:
+        raise ValueError(exc.problems[0].removeprefix("seed: ")) from None
+
+
+def size_problem(field: str, limit: str, value: int, what: str) -> str | None:
+    """``over_limit`` for sizes that may be integers too large for a float (``runs: 1e400`` written out)."""
+    bound = getattr(limits(), limit)
+    if value > 10**300:
+        return (
+            f"{field}: a {len(str(value))}-digit number of {what} is over the limit of {bound:,}; "
+            f"set {env_name(limit)} to raise it"
+        )
+    return over_limit(field, limit, value, what)
+
+
+Count = Annotated[int, BeforeValidator(_not_bool)]
+"""A whole number; booleans (``yes``/``no``) are refused rather than read as 1/0."""
+Seed = Annotated[int, BeforeValidator(_seed)]
+"""A seed in 0..2^64-1, never wrapped."""
 
 
 Scalar = float | int | bool | str
@@ -79,24 +118,24 @@ class FullFactorial(_Model):
     """Every combination of levels; ranges and distributions get ``levels`` evenly spaced quantiles."""
 
     kind: Literal["full_factorial"]
-    levels: int = Field(3, ge=2, le=101, description="Levels for each range/distribution parameter.")
+    levels: Count = Field(3, ge=2, description="Levels for each range/distribution parameter.")
 
 
 class LatinHypercube(_Model):
     """A Latin hypercube of ``n`` points (scipy.stats.qmc)."""
 
     kind: Literal["lhs"]
-    n: int = Field(ge=2, le=10_000_000)
-    seed: int | None = Field(None, ge=0, description="Sampling seed (default: the experiment's seed).")
+    n: Count = Field(ge=2)
+    seed: Seed | None = Field(None, description="Sampling seed (default: the experiment's seed).")
 
 
 class SobolSaltelli(_Model):
     """Saltelli's scheme on a scrambled Sobol' sequence (SALib): N·(D+2) or N·(2D+2) points."""
 
     kind: Literal["sobol"]
-    n: int = Field(ge=2, le=2**24, description="Base sample size N (a power of 2).")
+    n: Count = Field(ge=2, description="Base sample size N (a power of 2).")
     calc_second_order: bool = False
-    seed: int | None = Field(None, ge=0)
+    seed: Seed | None = None
 
     @model_validator(mode="after")
     def _power_of_two(self) -> SobolSaltelli:
@@ -109,9 +148,9 @@ class Morris(_Model):
     """Morris elementary-effects trajectories on a ``levels``-grid (SALib): trajectories·(D+1) points."""
 
     kind: Literal["morris"]
-    trajectories: int = Field(ge=2, le=100_000)
-    levels: int = Field(4, ge=2, le=100)
-    seed: int | None = Field(None, ge=0)
+    trajectories: Count = Field(ge=2)
+    levels: Count = Field(4, ge=2, le=100)
+    seed: Seed | None = None
 
     @model_validator(mode="after")
     def _even(self) -> Morris:
@@ -158,23 +197,35 @@ class ExperimentSpec(_Model):
     cross: Cross | None = None
     parameters: list[Parameter] = Field(min_length=1)
     design: Design
-    runs: int = Field(1000, ge=1, le=100_000_000, description="Runs per point.")
-    seed: int = Field(0, ge=0)
+    runs: Count = Field(1000, ge=1, description="Runs per point.")
+    seed: Seed = 0
     seeds: Literal["common", "per_point"] = Field(
         "common", description="'common': the same seed at every point (common random numbers)."
     )
-    outcomes: list[str | Outcome] = Field(min_length=1)
+    outcomes: list[Annotated[str, Field(pattern=_NAME)] | Outcome] = Field(min_length=1)
     per_run: bool = Field(False, description="Also store per-run tables (Parquet).")
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        from detente.experiments.models import model_problem
+
+        problem = model_problem(name)
+        if problem:
+            raise ValueError(problem)
+        return name
 
     @model_validator(mode="after")
     def _consistent(self) -> ExperimentSpec:
-        problems = []
+        problems = self._size_problems()
         labels = [p.label for p in self.parameters]
+        known: set[str] = set()
         for i, label in enumerate(labels):
-            if label in labels[:i]:
+            if label in known:
                 problems.append(
                     f"parameters.{i}.name: duplicate parameter name {label!r}; give a distinct name"
                 )
+            known.add(label)
         seen: set[str] = set()
         for i, param in enumerate(self.parameters):
             for path in param.paths:
@@ -182,22 +233,38 @@ class ExperimentSpec(_Model):
                     problems.append(f"parameters.{i}.path: {path!r} is varied twice")
                 seen.add(path)
         names = [o if isinstance(o, str) else o.name for o in self.outcomes]
+        earlier: set[str] = set()
         for i, name in enumerate(names):
-            if name in names[:i]:
+            if name in earlier:
                 problems.append(f"outcomes.{i}: duplicate outcome {name!r}")
-            if name in labels:
+            earlier.add(name)
+            if name in known:
                 problems.append(f"outcomes.{i}: outcome {name!r} has the name of a parameter")
         if self.cross is not None:
             if self.cross.worlds and self.world:
                 problems.append("cross.worlds: cannot cross worlds when a fixed 'world' is given")
+            fixed = set(self.conditions)
             for j, cond in enumerate(self.cross.conditions or []):
-                if cond in self.conditions:
+                if cond in fixed:
                     problems.append(f"cross.conditions.{j}: {cond!r} is already always on (conditions)")
         if self.model == "detente" and not self.scenario:
             problems.append("scenario: required for model 'detente' (a bundled name or a file path)")
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _size_problems(self) -> list[str]:
+        """Sizes checked before any allocation: runs per point, crossed conditions, design points."""
+        problems = [p for p in [size_problem("runs", "runs", self.runs, "runs per point")] if p]
+        crossed = len(self.cross.conditions or []) if self.cross else 0
+        too_many = size_problem("cross.conditions", "conditions", crossed, "crossed conditions (2^k cells)")
+        if too_many:
+            return [*problems, too_many]
+        rows, cells = design_rows(self), n_cells(self)
+        if rows > _ABSURD:
+            return [*problems, "design: more than 2^63 design points; reduce the levels or parameters"]
+        what = f"design points ({rows:,} rows x {cells:,} cells)" if cells > 1 else "design points"
+        return problems + [p for p in [size_problem("design", "design_points", rows * cells, what)] if p]
 
     @property
     def outcome_specs(self) -> tuple[Outcome, ...]:
@@ -211,6 +278,34 @@ class ExperimentSpec(_Model):
         return self.seed if seed is None else seed
 
 
+def design_rows(spec: ExperimentSpec) -> int:
+    """Rows of the design before crossing with cells (exact integer arithmetic: nothing is allocated)."""
+    design, d = spec.design, len(spec.parameters)
+    if design.kind == "full_factorial":
+        rows = 1
+        for p in spec.parameters:  # stop once absurd: a product of many levels is never needed exactly
+            rows *= len(p.levels) if p.levels is not None else design.levels
+            if rows > _ABSURD:
+                return _ABSURD + 1
+        return rows
+    if design.kind == "lhs":
+        return design.n
+    if design.kind == "sobol":
+        return design.n * ((2 * d + 2) if design.calc_second_order else (d + 2))
+    return design.trajectories * (d + 1)
+
+
+_ABSURD = 2**63
+"""Beyond this a design is reported as 'more than 2^63' points rather than counted exactly."""
+
+
+def n_cells(spec: ExperimentSpec) -> int:
+    """Cells every design row is evaluated in: crossed worlds times 2^(crossed conditions)."""
+    if spec.cross is None:
+        return 1
+    return len(spec.cross.worlds or [None]) * 2 ** len(spec.cross.conditions or [])
+
+
 @dataclass(frozen=True)
 class Experiment:
     """A validated experiment: its spec, name and the folder relative paths are resolved from."""
@@ -219,6 +314,13 @@ class Experiment:
     name: str
     base_dir: Path
     source: str
+    lines: dict[tuple[Any, ...], int] = field(default_factory=dict, compare=False, repr=False)
+
+    def where(self, *path: Any) -> str:
+        """``file:line: field.path`` of a field of this experiment (the nearest line known)."""
+        line = next((self.lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in self.lines), None)
+        dotted = ".".join(str(p) for p in path) or "(top level)"
+        return f"{self.source}:{line}: {dotted}" if line else f"{self.source}: {dotted}"
 
     def spec_json(self) -> str:
         """Canonical JSON of the spec (sorted keys)."""
@@ -287,7 +389,7 @@ def _validate(
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
         raise ExperimentError(_format(exc, data, origin, lines)) from None
-    return Experiment(spec=spec, name=spec.name or stem, base_dir=base_dir, source=origin)
+    return Experiment(spec=spec, name=spec.name or stem, base_dir=base_dir, source=origin, lines=lines)
 
 
 _TAGS = {

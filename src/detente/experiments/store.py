@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import socket
 import uuid
@@ -27,21 +28,25 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS experiments(
   name TEXT PRIMARY KEY, spec_hash TEXT, spec_json TEXT, source TEXT, model TEXT, design TEXT,
-  parameters TEXT, outcomes TEXT, n_rows INTEGER, n_points INTEGER, runs BIGINT, seed BIGINT,
+  parameters TEXT, outcomes TEXT, n_rows INTEGER, n_points INTEGER, runs BIGINT, seed UBIGINT,
   package_version TEXT, created_at TIMESTAMP, updated_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS design_points(
   experiment TEXT, point INTEGER, "row" INTEGER, cell TEXT, world TEXT, conditions TEXT, flags TEXT,
-  values_json TEXT, unit_json TEXT, seed BIGINT, cell_key TEXT, PRIMARY KEY(experiment, point));
+  values_json TEXT, unit_json TEXT, seed UBIGINT, cell_key TEXT, PRIMARY KEY(experiment, point));
 CREATE TABLE IF NOT EXISTS cells(
   cell_key TEXT PRIMARY KEY, model TEXT, content_hash TEXT, point_json TEXT, world TEXT, conditions TEXT,
-  seed BIGINT, runs BIGINT, package_version TEXT, elapsed_s DOUBLE, host TEXT, pid INTEGER,
+  seed UBIGINT, runs BIGINT, package_version TEXT, elapsed_s DOUBLE, host TEXT, pid INTEGER,
   sweep_id TEXT, finished_at TIMESTAMP, per_run_path TEXT);
 CREATE TABLE IF NOT EXISTS outcomes(cell_key TEXT, outcome TEXT, value DOUBLE, PRIMARY KEY(cell_key, outcome));
 CREATE TABLE IF NOT EXISTS sweeps(
   sweep_id TEXT PRIMARY KEY, experiment TEXT, command TEXT, host TEXT, executor TEXT, workers INTEGER,
   n_points INTEGER, n_cached INTEGER, n_computed INTEGER, status TEXT, started_at TIMESTAMP,
   finished_at TIMESTAMP, elapsed_s DOUBLE);
+ALTER TABLE sweeps ADD COLUMN IF NOT EXISTS pid INTEGER;
+ALTER TABLE sweeps ADD COLUMN IF NOT EXISTS pid_started DOUBLE;
 """
+_SEED_TABLES = ("experiments", "design_points", "cells")
+_DAMAGED = ("not a valid DuckDB database", "Could not read enough bytes", "Corrupt database", "checksum")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,106 @@ class PointResult:
     elapsed_s: float
     host: str
     pid: int
+
+
+def damaged(path: Path, detail: str) -> str:
+    """The message for a store file DuckDB cannot read, with what to do about it."""
+    runs = path.with_name(path.stem + "-runs")
+    return (
+        f"{path}: the results store is damaged ({detail.removeprefix('IO Error: ')}); move it aside "
+        f"(or delete it, and {runs.name}/ beside it) and run the sweep again to start over"
+    )
+
+
+def open_problem(path: Path, exc: Exception) -> str:
+    """Why a store could not be opened: held by a live writer, damaged, or unreadable (one message)."""
+    import re
+
+    text = str(exc)
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        m = re.search(r"PID (\d+)", text)
+        who = describe_process(int(m.group(1))) if m else None
+        if who:
+            return (
+                f"{path}: the results store is open for writing by {who}; a sweep may still be writing "
+                "to it. Wait for it to finish (or stop it), then try again"
+            )
+        return f"{path}: cannot open the results store: another process holds its lock ({text})"
+    if any(mark in text for mark in _DAMAGED):
+        return damaged(path, text)
+    return f"{path}: cannot open the results store ({text.removeprefix('IO Error: ')})"
+
+
+def process_started(pid: int) -> float | None:
+    """The start time of process ``pid`` (seconds since the epoch), or None if it is not running."""
+    import psutil
+
+    try:
+        return float(psutil.Process(pid).create_time())
+    except (psutil.Error, OSError, ValueError):
+        return None
+
+
+def writer_alive(host: str | None, pid: int | None, started: float | None) -> bool:
+    """Whether the process that began a sweep still runs (same host, same pid, same start time)."""
+    if host != socket.gethostname() or pid is None:
+        return False
+    now = process_started(pid)
+    return now is not None and (started is None or abs(now - started) < 1.0)
+
+
+def describe_process(pid: int) -> str | None:
+    """'a sweep (process PID, started HH:MM:SS)' or 'process PID (command)' if it runs, else None."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        cmd = proc.cmdline()
+        started = dt.datetime.fromtimestamp(proc.create_time()).strftime("%Y-%m-%d %H:%M:%S")
+    except (psutil.Error, OSError, ValueError):
+        return None
+    if "sweep" in cmd:
+        return f"a sweep (process {pid}, started {started})"
+    return f"process {pid} ({' '.join(cmd[:6])}, started {started})"
+
+
+class _Connection:
+    """A DuckDB connection whose read errors on a damaged file become a clear ``ExperimentError``."""
+
+    def __init__(self, con: Any, path: Path) -> None:
+        self._con = con
+        self._path = path
+
+    def _guard(self, fn: Any, *args: Any) -> Any:
+        import duckdb
+
+        try:
+            return fn(*args)
+        except duckdb.Error as exc:
+            if any(mark in str(exc) for mark in _DAMAGED):
+                raise ExperimentError(damaged(self._path, str(exc))) from None
+            raise
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        return self._guard(self._con.execute, query, params or [])
+
+    def begin(self) -> None:
+        self._guard(self._con.begin)
+
+    def commit(self) -> None:
+        self._guard(self._con.commit)
+
+    def rollback(self) -> None:
+        self._con.rollback()
+
+    def register(self, name: str, frame: Any) -> None:
+        self._con.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        self._con.unregister(name)
+
+    def close(self) -> None:
+        self._con.close()
 
 
 def cell_key(
@@ -86,6 +191,15 @@ def cell_key(
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
+def finite_or_none(value: Any) -> float | None:
+    """A float, or None (stored as NULL, shown as null) for NaN, infinities and non-numbers."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -98,19 +212,48 @@ class Store:
 
         self.path = Path(path)
         self.runs_dir = self.path.with_name(self.path.stem + "-runs")
+        if self.path.is_dir():
+            raise ExperimentError(f"{self.path}: is a folder, not a results store (pass --store FILE)")
         if read_only and not self.path.is_file():
             raise ExperimentError(
                 f"{self.path}: no results store here (run `detente sweep` first, or pass --store)"
             )
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise ExperimentError(
-                f"{self.path}: cannot open the results store ({exc}); is a sweep still writing to it?"
-            ) from None
-        if not read_only:
-            self.con.execute(_SCHEMA)
-            self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+            self.con = _Connection(duckdb.connect(str(self.path), read_only=read_only), self.path)
+        except duckdb.Error as exc:
+            raise ExperimentError(open_problem(self.path, exc)) from None
+        try:
+            if not read_only:
+                self.con.execute(_SCHEMA)
+                self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+                self._migrate()
+                self._mark_dead_sweeps()
+            elif not self._rows("SELECT 1 FROM information_schema.tables WHERE table_name = 'meta'"):
+                raise ExperimentError(
+                    f"{self.path}: a DuckDB file, but not a detente results store (no 'meta' table); "
+                    "pass the store written by `detente sweep` (--store)"
+                )
+        except BaseException:
+            self.con.close()
+            raise
+
+    def _migrate(self) -> None:
+        """Seeds are unsigned 64-bit: widen the seed columns of stores written before that."""
+        for table in _SEED_TABLES:
+            kind = self._rows(
+                "SELECT data_type FROM information_schema.columns WHERE table_name = ? AND column_name = 'seed'",
+                [table],
+            )
+            if kind and kind[0][0] != "UBIGINT":
+                self.con.execute(f"ALTER TABLE {table} ALTER COLUMN seed TYPE UBIGINT")
+
+    def _mark_dead_sweeps(self) -> None:
+        """Sweeps still marked ``running`` whose process is gone (e.g. SIGKILL) become ``killed``."""
+        for sweep_id, host, pid, started in self._rows(
+            "SELECT sweep_id, host, pid, pid_started FROM sweeps WHERE status = 'running'"
+        ):
+            if not writer_alive(host, pid, started):
+                self.con.execute("UPDATE sweeps SET status = 'killed' WHERE sweep_id = ?", [sweep_id])
 
     def close(self) -> None:
         """Close the connection."""
@@ -236,7 +379,7 @@ class Store:
                     path,
                 )
             )
-            outs += [(r.cell_key, k, float(v)) for k, v in r.outcomes.items()]
+            outs += [(r.cell_key, k, finite_or_none(v)) for k, v in r.outcomes.items()]
         cell_cols = [
             "cell_key",
             "model",
@@ -288,7 +431,9 @@ class Store:
         """Record the start of a sweep; returns its id."""
         sweep_id = uuid.uuid4().hex[:16]
         self.con.execute(
-            "INSERT INTO sweeps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO sweeps (sweep_id, experiment, command, host, executor, workers, n_points, n_cached, "
+            "n_computed, status, started_at, finished_at, elapsed_s, pid, pid_started) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 sweep_id,
                 experiment,
@@ -303,6 +448,8 @@ class Store:
                 _now(),
                 None,
                 None,
+                os.getpid(),
+                process_started(os.getpid()),
             ],
         )
         return sweep_id
@@ -326,10 +473,18 @@ class Store:
 
     def sweeps(self, name: str | None = None) -> Any:
         """The sweep log (command, host, executor, timings), newest first."""
+        import pandas as pd
+
         where = "WHERE experiment = ?" if name else ""
-        return self.con.execute(
+        frame = self.con.execute(
             f"SELECT * FROM sweeps {where} ORDER BY started_at DESC", [name] if name else []
         ).df()
+        for i, row in frame[frame["status"] == "running"].iterrows():
+            pid = None if pd.isna(row["pid"]) else int(row["pid"])
+            started = None if pd.isna(row["pid_started"]) else float(row["pid_started"])
+            if not writer_alive(row["host"], pid, started):
+                frame.loc[i, "status"] = "killed"
+        return frame.drop(columns=["pid_started"])
 
     def experiment_record(self, name: str) -> dict[str, Any]:
         """The stored record of an experiment (its spec, parameters, outcomes); unknown names list the known."""
@@ -385,21 +540,43 @@ class Store:
         """Per-run tables of an experiment's points (Parquet), with a ``point`` column (pandas)."""
         import pandas as pd
 
-        rows = self._rows(
-            "SELECT d.point, c.per_run_path FROM design_points d JOIN cells c USING (cell_key) "
-            "WHERE d.experiment = ? AND c.per_run_path IS NOT NULL ORDER BY d.point",
-            [name],
-        )
         wanted = None if points is None else set(points)
-        frames = []
-        for point, path in rows:
-            if wanted is None or point in wanted:
-                frames.append(pd.read_parquet(self.path.parent / path).assign(point=point))
+        rows = [(pt, path) for pt, path in self._per_run_rows(name) if wanted is None or pt in wanted]
+        gone = [(pt, path) for pt, path in rows if not (self.path.parent / path).is_file()]
+        if gone:
+            raise ExperimentError(missing_message(name, gone))
+        frames = [pd.read_parquet(self.path.parent / path).assign(point=pt) for pt, path in rows]
         if not frames:
             raise ExperimentError(
                 f"{name}: no per-run tables stored (set per_run: true in the experiment file)"
             )
         return pd.concat(frames, ignore_index=True)
+
+    def missing_per_run(self, name: str) -> list[tuple[int, str]]:
+        """(point, file) of every per-run Parquet file the store records but the disk lacks."""
+        return [
+            (pt, path) for pt, path in self._per_run_rows(name) if not (self.path.parent / path).is_file()
+        ]
+
+    def _per_run_rows(self, name: str) -> list[tuple[int, str]]:
+        return [
+            (int(pt), str(path))
+            for pt, path in self._rows(
+                "SELECT d.point, c.per_run_path FROM design_points d JOIN cells c USING (cell_key) "
+                "WHERE d.experiment = ? AND c.per_run_path IS NOT NULL ORDER BY d.point",
+                [name],
+            )
+        ]
+
+
+def missing_message(name: str, gone: list[tuple[int, str]]) -> str:
+    """One line naming the missing per-run files and how to recompute them."""
+    shown = ", ".join(f"point {pt} ({path})" for pt, path in gone[:3])
+    more = f" and {len(gone) - 3} more" if len(gone) > 3 else ""
+    return (
+        f"{name}: {len(gone)} per-run table file(s) are missing: {shown}{more}; "
+        f"`detente sweep FILE --resume` recomputes them"
+    )
 
 
 def _sql_str(text: str) -> str:

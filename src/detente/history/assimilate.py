@@ -26,6 +26,7 @@ import numpy as np
 from detente.errors import ScenarioError
 from detente.history.context import Context, build_context, month_labels, point, regimes
 from detente.history.events import BUNDLED_EVENTS, EventTable, data_path, load_events
+from detente.model.beliefs import event_evidence, event_log_lr, hostile_weight
 from detente.scenario.schema import History, Scenario, month_index
 
 DEFAULT_P_START = 0.5
@@ -153,12 +154,13 @@ def prepare(
         dtype=np.int64,
     )
     has_lr = ~np.isnan(table.lr)
-    unit = np.where(has_lr, 0.0, np.nan_to_num(np.abs(table.goldstein)) * table.valence)
+    per_gamma = event_log_lr.py_func(np.nan_to_num(table.goldstein), table.valence, 1.0)
+    unit = np.where(has_lr, 0.0, event_evidence.py_func(per_gamma))
     with np.errstate(divide="ignore"):
-        fixed = np.where(has_lr, -np.log(np.where(has_lr, table.lr, 1.0)), 0.0)
+        fixed = np.where(has_lr, event_evidence.py_func(np.log(np.where(has_lr, table.lr, 1.0))), 0.0)
     used = observer >= 0
     bias = np.ones(len(table))
-    bias[used] = 1.0 + beta[observer[used]] * ctx.h[observer[used], ev_month[used]]
+    bias[used] = hostile_weight.py_func(beta[observer[used]], ctx.h[observer[used], ev_month[used]])
     A = np.zeros((2, len(months)))
     F = np.zeros((2, len(months)))
     for s in range(2):

@@ -229,11 +229,19 @@ def calibrate(
     setup: Setup | None = None,
 ) -> Fit:
     """Fit gamma and both starting beliefs to the labelled years; report uncertainty and baselines."""
+    from detente.errors import DetenteError
     from detente.history.assimilate import history_of
+    from detente.limits import check_limit
 
     hist = history_of(scenario)
     gammas = GAMMA_GRID if gammas is None else np.asarray(gammas, float)
     ps = P_GRID if ps is None else np.asarray(ps, float)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
+        raise DetenteError(f"bootstrap: expected a positive whole number of resamples, got {n_boot!r}")
+    grid = len(gammas) * len(ps) ** 2 * len(periods.year)
+    check_limit(
+        "bootstrap", "cost", int(n_boot) * grid, f"grid-point-years ({n_boot:,} resamples x {grid:,})"
+    )
     labels = Labels.from_periods(periods)
     setup = setup or prepare(scenario, table)
     inside = np.array([setup.months[0] <= f"{y}-12" and f"{y}-01" <= setup.months[-1] for y in labels.years])
@@ -272,8 +280,9 @@ def calibrate(
         float(gammas[idx[0]]),
         np.log(np.array([ps[idx[1]], ps[idx[2]]]) / (1 - np.array([ps[idx[1]], ps[idx[2]]]))),
     )
-    L_boot = replay_log_odds(setup, draws[:, 0], np.log(draws[:, 1:] / (1 - draws[:, 1:])))
-    p_boot = 1.0 / (1.0 + np.exp(-L_boot[:, :, -1]))
+    uniq, back = np.unique(draws, axis=0, return_inverse=True)  # draws are grid points: few distinct
+    L_boot = replay_log_odds(setup, uniq[:, 0], np.log(uniq[:, 1:] / (1 - uniq[:, 1:])))
+    p_boot = (1.0 / (1.0 + np.exp(-L_boot[:, :, -1])))[back.reshape(-1)]
     final = {
         s: {
             "value": float(1.0 / (1.0 + np.exp(-L_fit[i, -1]))),

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from detente.model.elites import relative_gains_weight
-from detente.model.games import expected_cooperation, issue_payoffs, trust_threshold, would_exploit
+from detente.model.elites import cohort_share, relative_gains_weight
+from detente.model.equation import vectorised
+from detente.model.games import expected_cooperation, payoffs, trust_threshold, would_exploit
 from detente.model.regime import regime_label
 from detente.scenario.distributions import is_distribution
 from detente.scenario.schema import Scenario, month_index
@@ -49,7 +50,7 @@ def cohort_path(scenario: Scenario, months: list[str]) -> np.ndarray:
         h0, eta = point(elite.h0), point(elite.eta)
         if mode == "backcast":
             years = np.array([month_index(scenario.start, m) for m in months]) / 12.0
-            out[s] = np.minimum(1.0, h0 * np.power(1.0 - eta, years))
+            out[s] = np.minimum(1.0, cohort_share.py_func(h0, eta, years))
         else:
             out[s] = h0
     return out
@@ -85,18 +86,21 @@ def build_context(scenario: Scenario, months: list[str]) -> Context:
     hist = scenario.history
     sides = scenario.side_ids
     h = cohort_path(scenario, months)
+    tau = schedule_path(hist.threat if hist else [], months)
+    iota = schedule_path(hist.inclusion if hist else [], months)
+    kappa_tau = point(scenario.kappa_tau)
     r = np.stack(
         [
-            relative_gains_weight(
-                h[s], point(scenario.sides[sid].elite.r_old), point(scenario.sides[sid].elite.r_new)
+            relative_gains_weight.py_func(
+                h[s],
+                point(scenario.sides[sid].elite.r_old),
+                point(scenario.sides[sid].elite.r_new),
+                kappa_tau,
+                tau,
             )
             for s, sid in enumerate(sides)
         ]
     )
-    tau = schedule_path(hist.threat if hist else [], months)
-    iota = schedule_path(hist.inclusion if hist else [], months)
-    kappa_tau = point(scenario.kappa_tau)
-    r = r / (1.0 + kappa_tau * tau[None, :])
     issues = tuple(scenario.issues)
     K, M = len(issues), len(months)
     t_star = np.zeros((2, K, M))
@@ -105,23 +109,13 @@ def build_context(scenario: Scenario, months: list[str]) -> Context:
         spec = scenario.issues[iid]
         inc = spec.inclusion
         for s, sid in enumerate(sides):
-            pay = issue_payoffs(
-                point(spec.R0),
-                point(spec.T_B),
-                point(spec.P0),
-                point(spec.T_M),
-                point(spec.S),
-                point(spec.v),
-                point(spec.w),
-                r[s],
-                tau=tau,
-                iota=iota,
-                dv=point(inc.dv) if inc else 0.0,
-                S_incl=point(inc.S_incl) if inc else None,
-                invited=bool(inc is not None and inc.invited == sid),
-            )
-            t_star[s, k] = trust_threshold(pay.R, pay.T_B, pay.P, pay.S)
-            exploit[s, k] = would_exploit(pay)
+            Rp, TBp, TMp, Sp, Pp = vectorised(payoffs)(
+                point(spec.R0), point(spec.T_B), point(spec.P0), point(spec.T_M), point(spec.S), point(spec.v),
+                point(spec.w), r[s], tau, iota, point(inc.dv) if inc else 0.0,
+                point(inc.S_incl) if inc else point(spec.S), bool(inc is not None and inc.invited == sid),
+            )  # fmt: skip
+            t_star[s, k] = vectorised(trust_threshold)(Rp, TBp, Pp, Sp)
+            exploit[s, k] = would_exploit.py_func(TMp, Rp)
     rho = np.array([point(scenario.sides[sid].behaviour.rho) for sid in sides])
     strategic = np.array([scenario.issues[i].kind == "strategic" for i in issues])
     return Context(months, h, r, tau, iota, t_star, exploit, rho, strategic, issues)
@@ -130,11 +124,11 @@ def build_context(scenario: Scenario, months: list[str]) -> Context:
 def side_clears(ctx: Context, side: int, p: np.ndarray) -> np.ndarray:
     """Whether side ``side`` with trust ``p`` (..., M) clears its threshold on each issue: (..., M, K)."""
     other = 1 - side
-    pi = expected_cooperation(p[..., :, None], ctx.rho[other], ctx.exploit[other].T)
+    pi = vectorised(expected_cooperation)(p[..., :, None], ctx.rho[other], ctx.exploit[other].T)
     return pi >= ctx.t_star[side].T
 
 
 def regimes(ctx: Context, p_a: np.ndarray, p_b: np.ndarray) -> np.ndarray:
     """Regime per month (0 strategic, 1 tactical, 2 frozen) implied by trust paths of both sides."""
     G = side_clears(ctx, 0, p_a) & side_clears(ctx, 1, p_b)
-    return regime_label(G, ctx.strategic)
+    return vectorised(regime_label)((G & ctx.strategic).any(axis=-1), G.any(axis=-1)).astype(np.int8)

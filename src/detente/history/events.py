@@ -1,115 +1,57 @@
-"""Event tables and labelled years: load, validate, and hold them as plain arrays.
+"""Event tables and labelled years: read files and hand their rows to the validation in ``scenario.events``.
 
-A table is CSV, Parquet or a list of row mappings (events written inside a scenario). Every bad cell
-becomes one problem naming the file, the row and the column; if there is any, ``EventDataError`` is
-raised and nothing is returned (no half-loaded table).
+A table is CSV, Parquet, YAML or a list of row mappings (events written inside a scenario). A file's
+shape is checked here (empty, duplicate or unnamed header columns, rows with too many or too few cells,
+more rows than the limit); every bad cell is named by ``detente.scenario.events.validate_rows``. On any
+problem ``EventDataError`` is raised and nothing is returned (no half-loaded table).
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as _dt
-import math
-from collections.abc import Iterable, Mapping
+import io
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from detente.errors import EventDataError
-
-KINDS = frozenset(
-    {
-        "agree",
-        "cooperate",
-        "aid",
-        "consult",
-        "endorse",
-        "support",
-        "yield",
-        "concede",
-        "retreat",
-        "investigate",
-        "demand",
-        "accuse",
-        "disapprove",
-        "reject",
-        "threaten",
-        "protest",
-        "sanction",
-        "mobilize",
-        "coerce",
-        "assault",
-        "fight",
-    }
+from detente.limits import limits, over_limit
+from detente.scenario.events import (
+    KINDS,
+    MAX_LISTED,
+    REQUIRED,
+    VALENCE_COLUMNS,
+    EventTable,
+    _parse_float,
+    _text,
+    data_path,
+    known_codes,
+    validate_rows,
 )
-"""PLOVER top-level categories (README and 2021 versions) plus the record's brief kinds (endorse, yield)."""
 
-REQUIRED = ("date", "actor", "target", "kind")
-VALENCE_COLUMNS = ("dyad_valence", "valence")
-MAX_LISTED = 50
+__all__ = [
+    "BUNDLED_EVENTS",
+    "BUNDLED_PERIODS",
+    "KINDS",
+    "LABELS",
+    "REQUIRED",
+    "VALENCE_COLUMNS",
+    "EventTable",
+    "Periods",
+    "data_path",
+    "known_codes",
+    "load_events",
+    "load_periods",
+    "validate_rows",
+]
+
+
 LABELS = ("strategic_partnership_attempt", "limited_tactical", "adversarial", "confrontation_war")
 BUNDLED_EVENTS = "events_1991_2009.csv"
 BUNDLED_PERIODS = "periods_1992_2008.csv"
-
-
-def data_path(name: str) -> Path:
-    """Path of a file shipped in ``detente/data``."""
-    return Path(str(resources.files("detente.data").joinpath(name)))
-
-
-@lru_cache(maxsize=1)
-def known_codes() -> frozenset[str]:
-    """Actor codes accepted without a mapping: ISO 3166-1 alpha-3 and the record's group codes."""
-    with data_path("actor_codes.csv").open(encoding="utf-8", newline="") as f:
-        return frozenset(row["code"] for row in csv.DictReader(f))
-
-
-@dataclass(frozen=True, eq=False)
-class EventTable:
-    """A validated event table as column arrays (row i of every array is event i, in file order)."""
-
-    source: str
-    date: np.ndarray  # datetime64[D]
-    actor: np.ndarray  # str
-    target: np.ndarray  # str
-    kind: np.ndarray  # str
-    goldstein: np.ndarray  # float, nan where absent (explicit lr)
-    valence: np.ndarray  # int8, 0 where absent
-    lr: np.ndarray  # float, nan where not given
-    observer: np.ndarray  # str, '' where not given (then the attribution rule decides)
-    cameo: np.ndarray  # str
-    issue: np.ndarray  # str
-    description: np.ndarray  # str
-    event_id: np.ndarray  # str
-    in_seed: np.ndarray  # bool
-
-    def __len__(self) -> int:
-        return len(self.date)
-
-    def to_pandas(self) -> Any:
-        """The table as a pandas DataFrame."""
-        import pandas as pd
-
-        cols = (
-            "date",
-            "actor",
-            "target",
-            "kind",
-            "goldstein",
-            "valence",
-            "lr",
-            "observer",
-            "cameo",
-            "issue",
-            "description",
-            "event_id",
-            "in_seed",
-        )
-        return pd.DataFrame({c: getattr(self, c) for c in cols})
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,189 +69,122 @@ class Periods:
         return len(self.year)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return str(value).strip()
+Where = Callable[[int, str], str]
 
 
-def _parse_date(value: Any) -> np.datetime64 | None:
-    if isinstance(value, _dt.datetime):
-        value = value.date()
-    if isinstance(value, _dt.date):
-        return np.datetime64(value.isoformat(), "D")
-    text = _text(value)
-    try:
-        if len(text) == 7:
-            return np.datetime64(_dt.date.fromisoformat(text + "-01").isoformat(), "D")
-        if len(text) == 10:
-            return np.datetime64(_dt.date.fromisoformat(text).isoformat(), "D")
-    except ValueError:
-        return None
-    return None
+def _too_many(path: Path, count: int) -> EventDataError | None:
+    problem = over_limit(str(path), "events", count, "rows or more")
+    return EventDataError(problem) if problem else None
 
 
-def _parse_float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        out = float(_text(value))
-    except ValueError:
-        return None
-    return out if math.isfinite(out) else None
-
-
-def _parse_bool(value: Any) -> bool:
-    return _text(value).lower() in {"true", "1", "yes", "y", "t"}
-
-
-def validate_rows(
-    rows: Iterable[Mapping[str, Any]],
-    source: str,
-    actors: Mapping[str, str] | None = None,
-    sides: Iterable[str] = (),
-    where: Any = None,
-) -> tuple[EventTable | None, list[str]]:
-    """Validate rows into an ``EventTable``; returns (table or None, problems).
-
-    ``where(i, column)`` names a cell in messages (default: 'row i+1 (line i+2)' of a CSV file).
-    An actor/target/observer code is valid if ``actors`` maps it, it is a side id, or a known code.
-    """
-    actors = dict(actors or {})
-    side_ids = set(sides)
-    known = known_codes() | set(actors) | side_ids
-    if where is None:
-
-        def where(i: int, column: str) -> str:
-            return f"{source}: row {i + 1} (line {i + 2}): column '{column}'"
-
-    problems: list[str] = []
-    cols: dict[str, list[Any]] = {k: [] for k in EventTable.__dataclass_fields__ if k != "source"}
-    rows = list(rows)
-    if rows:
-        present = set().union(*(r.keys() for r in rows))
-        missing = [c for c in REQUIRED if c not in present]
-        if not any(c in present for c in VALENCE_COLUMNS) and "lr" not in present:
-            missing.append("dyad_valence")
-        if "goldstein" not in present and "lr" not in present:
-            missing.append("goldstein")
-        if missing:
-            return None, [
-                f"{source}: missing column(s) {', '.join(missing)}; an event table needs "
-                f"date, actor, target, kind, goldstein, dyad_valence (or lr)"
-            ]
-    for i, row in enumerate(rows):
-        date = _parse_date(row.get("date"))
-        if date is None:
-            problems.append(f"{where(i, 'date')}: expected a date YYYY-MM-DD, got {_text(row.get('date'))!r}")
-        codes = {}
-        for col in ("actor", "target"):
-            code = _text(row.get(col))
-            codes[col] = code
-            if not code:
-                problems.append(f"{where(i, col)}: required, got an empty value")
-            elif code not in known:
-                problems.append(
-                    f"{where(i, col)}: unknown actor code {code!r}; map it to a side under history.actors "
-                    f"(mapped: {', '.join(sorted(actors)) or 'none'}) or use an ISO-3 or group code"
-                )
-        kind = _text(row.get("kind")).lower()
-        if kind not in KINDS:
-            problems.append(
-                f"{where(i, 'kind')}: unknown kind {_text(row.get('kind'))!r}; expected one of {', '.join(sorted(KINDS))}"
-            )
-        lr_text = _text(row.get("lr"))
-        lr = math.nan
-        if lr_text:
-            parsed = _parse_float(lr_text)
-            if parsed is None or parsed <= 0:
-                problems.append(f"{where(i, 'lr')}: expected a positive likelihood ratio, got {lr_text!r}")
-            else:
-                lr = parsed
-        g_text = _text(row.get("goldstein"))
-        g = math.nan
-        if g_text or not lr_text:
-            parsed = _parse_float(g_text)
-            if parsed is None or not -10.0 <= parsed <= 10.0:
-                problems.append(f"{where(i, 'goldstein')}: expected a number in -10..10, got {g_text!r}")
-            else:
-                g = parsed
-        vcol = next((c for c in VALENCE_COLUMNS if c in row), VALENCE_COLUMNS[0])
-        v_text = _text(row.get(vcol))
-        valence = 0
-        if v_text or not lr_text:
-            parsed = _parse_float(v_text)
-            if parsed is None or parsed not in (-1.0, 0.0, 1.0):
-                problems.append(f"{where(i, vcol)}: expected -1, 0 or +1, got {v_text!r}")
-            else:
-                valence = int(parsed)
-        observer = _text(row.get("observer"))
-        if observer and observer not in side_ids and observer not in actors:
-            problems.append(
-                f"{where(i, 'observer')}: {observer!r} is neither a side ({', '.join(sorted(side_ids))}) "
-                f"nor a mapped actor code"
-            )
-        cols["date"].append(date)
-        cols["actor"].append(codes["actor"])
-        cols["target"].append(codes["target"])
-        cols["kind"].append(kind)
-        cols["goldstein"].append(g)
-        cols["valence"].append(valence)
-        cols["lr"].append(lr)
-        cols["observer"].append(observer)
-        cols["cameo"].append(_text(row.get("cameo")))
-        cols["issue"].append(_text(row.get("issue")))
-        cols["description"].append(_text(row.get("description") or row.get("label")))
-        cols["event_id"].append(_text(row.get("event_id")) or f"row{i + 1}")
-        cols["in_seed"].append(_parse_bool(row.get("in_seed")))
-    if problems:
-        return None, problems
-    table = EventTable(
-        source=source,
-        date=np.array(cols["date"], dtype="datetime64[D]"),
-        actor=np.array(cols["actor"], dtype=object),
-        target=np.array(cols["target"], dtype=object),
-        kind=np.array(cols["kind"], dtype=object),
-        goldstein=np.array(cols["goldstein"], dtype=float),
-        valence=np.array(cols["valence"], dtype=np.int8),
-        lr=np.array(cols["lr"], dtype=float),
-        observer=np.array(cols["observer"], dtype=object),
-        cameo=np.array(cols["cameo"], dtype=object),
-        issue=np.array(cols["issue"], dtype=object),
-        description=np.array(cols["description"], dtype=object),
-        event_id=np.array(cols["event_id"], dtype=object),
-        in_seed=np.array(cols["in_seed"], dtype=bool),
-    )
-    return table, []
-
-
-def _read_rows(path: Path) -> list[dict[str, Any]]:
+def _read_rows(path: Path, what: str = "event table") -> tuple[list[dict[str, Any]], Where | None]:
+    """Rows of a CSV, Parquet or YAML event table and how to name a cell; bad shapes raise ``EventDataError``."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
-            import pyarrow.parquet as pq
-
-            return pq.read_table(path).to_pylist()
+            return _parquet_rows(path), _indexed_where(str(path))
         if suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            data = data.get("events", data) if isinstance(data, dict) else data
-            if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-                raise EventDataError(
-                    f"{path}: expected a list of event mappings (or a mapping with 'events')"
-                )
-            return data
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            return list(csv.DictReader(f))
+            return _yaml_rows(path), _indexed_where(str(path))
+        return _csv_rows(path, what)
     except EventDataError:
         raise
     except OSError as exc:
-        raise EventDataError(f"{path}: cannot read the event table ({exc.strerror or exc})") from None
+        raise EventDataError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
     except Exception as exc:
-        raise EventDataError(f"{path}: cannot parse the event table ({type(exc).__name__}: {exc})") from None
+        raise EventDataError(f"{path}: cannot parse the {what} ({type(exc).__name__}: {exc})") from None
+
+
+def _csv_rows(path: Path, what: str = "event table") -> tuple[list[dict[str, Any]], Where]:
+    """CSV rows keyed by a header of unique, named columns; every row has exactly the header's cells."""
+    from detente.scenario.document import read_text
+
+    text = read_text(path, EventDataError)
+    if not text.strip():
+        raise EventDataError(
+            f"{path}: the {what} is empty ({'0 bytes' if not text else 'blank'}); "
+            "it needs a header line and at least one row"
+        )
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    header_line = reader.line_num
+    names = [h.strip() for h in header]
+    problems = [
+        f"{path}:{header_line}: header: column {i + 1} has no name" for i, h in enumerate(names) if not h
+    ]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name and name in seen:
+            problems.append(
+                f"{path}:{header_line}: header: column {name!r} appears twice (columns {seen[name] + 1} "
+                f"and {i + 1}); rename or remove one"
+            )
+        seen.setdefault(name, i)
+    if problems:
+        raise EventDataError(problems[:MAX_LISTED])
+    bound = limits().events
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    for cells in reader:
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue  # a blank line
+        if len(cells) != len(names):
+            n = len(rows) + 1
+            problems.append(
+                f"{path}: row {n} (line {reader.line_num}): has {len(cells)} cells, the header has "
+                f"{len(names)} columns ("
+                + ("too many; quote cells that contain commas)" if len(cells) > len(names) else "too few)")
+            )
+            if len(problems) >= MAX_LISTED:
+                break
+            rows.append({})
+            lines.append(reader.line_num)
+        else:
+            rows.append(dict(zip(names, cells, strict=True)))
+            lines.append(reader.line_num)
+        if len(rows) > bound:
+            raise _too_many(path, len(rows))
+    if problems:
+        raise EventDataError(problems)
+    if not rows:
+        raise EventDataError(f"{path}: the {what} has a header but no rows; give at least one row")
+
+    def where(i: int, column: str) -> str:
+        return f"{path}: row {i + 1} (line {lines[i]}): column '{column}'"
+
+    return rows, where
+
+
+def _parquet_rows(path: Path) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path)
+    names = meta.schema_arrow.names
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise EventDataError(
+            f"{path}: column(s) {', '.join(map(repr, dupes))} appear more than once; rename or remove"
+        )
+    if meta.metadata.num_rows == 0:
+        raise EventDataError(f"{path}: the event table has no rows; give at least one event")
+    too_many = _too_many(path, meta.metadata.num_rows)
+    if too_many:
+        raise too_many
+    return meta.read().to_pylist()
+
+
+def _yaml_rows(path: Path) -> list[dict[str, Any]]:
+    from detente.scenario.document import parse_yaml, read_text
+
+    data, _ = parse_yaml(read_text(path, EventDataError), str(path), EventDataError)
+    data = data.get("events", data) if isinstance(data, dict) else data
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise EventDataError(f"{path}: expected a list of event mappings (or a mapping with 'events')")
+    if not data:
+        raise EventDataError(f"{path}: the event list is empty; give at least one event")
+    too_many = _too_many(path, len(data))
+    if too_many:
+        raise too_many
+    return data
 
 
 def load_events(
@@ -319,16 +194,17 @@ def load_events(
 ) -> EventTable:
     """A validated event table from 'bundled', a CSV/Parquet/YAML path or a list of row mappings."""
     if isinstance(source, list):
+        problem = over_limit("history.events", "events", len(source), "event rows")
+        if problem:
+            raise EventDataError(problem)
         table, problems = validate_rows(source, "history.events", actors, sides, where=_inline_where)
     else:
         path = data_path(BUNDLED_EVENTS) if str(source) == "bundled" else Path(source)
         if not path.is_file():
             raise EventDataError(f"{path}: no such event table")
-        rows = _read_rows(path)
-        where = None
-        if path.suffix.lower() not in (".csv", ".txt", ""):
-            where = _indexed_where(str(path))
-        table, problems = validate_rows(rows, str(path), actors, sides, where=where)
+        rows, where = _read_rows(path)
+        parquet = path.suffix.lower() in (".parquet", ".pq")
+        table, problems = validate_rows(rows, str(path), actors, sides, where=where, nan_is_empty=parquet)
     if problems:
         extra = len(problems) - MAX_LISTED
         raise EventDataError(
@@ -354,21 +230,25 @@ def load_periods(source: str | Path = "bundled") -> Periods:
     path = data_path(BUNDLED_PERIODS) if str(source) == "bundled" else Path(source)
     if not path.is_file():
         raise EventDataError(f"{path}: no such periods table")
-    rows = _read_rows(path)
+    rows, where = _read_rows(path, "periods table")
+    if where is None:
+        where = _indexed_where(str(path))
     problems: list[str] = []
     years, regimes, alts, conf, notes = [], [], [], [], []
     for i, row in enumerate(rows):
-        here = f"{path}: row {i + 1} (line {i + 2})"
         year = _parse_float(row.get("year"))
-        if year is None or year != int(year):
-            problems.append(f"{here}: column 'year': expected a year, got {_text(row.get('year'))!r}")
+        if year is None or year != int(year) or not 1 <= year <= 9999:
+            problems.append(
+                f"{where(i, 'year')}: expected a year (1 to 9999), got {_text(row.get('year'))!r}"
+            )
+            year = None
         regime = _text(row.get("regime"))
         if regime not in LABELS:
-            problems.append(f"{here}: column 'regime': expected one of {', '.join(LABELS)}, got {regime!r}")
+            problems.append(f"{where(i, 'regime')}: expected one of {', '.join(LABELS)}, got {regime!r}")
         alt = _text(row.get("alt_regime"))
         if alt and alt not in LABELS:
             problems.append(
-                f"{here}: column 'alt_regime': expected empty or one of {', '.join(LABELS)}, got {alt!r}"
+                f"{where(i, 'alt_regime')}: expected empty or one of {', '.join(LABELS)}, got {alt!r}"
             )
         years.append(int(year) if year is not None else 0)
         regimes.append(regime)

@@ -1,7 +1,7 @@
 """Elite cohorts: the Cold-War share decays with an exit hazard and sets the relative-gains weight.
 
 Source: theory.md §8.2 (our construction; leader-age evidence is contested, so cohorts are explicit
-scenario assumptions), §10.5 step 1.
+scenario assumptions), §10.5 step 1, §10.3 (kappa_tau, after Snidal).
 """
 
 from __future__ import annotations
@@ -9,22 +9,32 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-
-def monthly_hazard(eta: ArrayLike) -> np.ndarray:
-    """Monthly exit hazard of an annual hazard eta: 1 - (1 - eta)^(1/12) (F20)."""
-    return 1 - np.power(1 - np.asarray(eta, dtype=float), 1 / 12)
+from detente.model.equation import equation
 
 
-def cohort_share(h0: ArrayLike, eta: ArrayLike, years: ArrayLike) -> np.ndarray:
-    """h(t) = h0*(1 - eta)^t, t in years."""
-    return np.asarray(h0, float) * np.power(1 - np.asarray(eta, float), np.asarray(years, float))
+@equation
+def monthly_hazard(eta):
+    """Monthly exit hazard of an annual hazard eta: 1 - (1 - eta)^(1/12) (theory §10.3, F20)."""
+    return 1.0 - np.power(1.0 - eta, 1.0 / 12.0)
 
 
-def relative_gains_weight(h: ArrayLike, r_old: ArrayLike, r_new: ArrayLike) -> np.ndarray:
-    """r = r_new + (r_old - r_new)*h: the elite's zero-sum weight."""
-    return np.asarray(r_new, float) + (np.asarray(r_old, float) - np.asarray(r_new, float)) * np.asarray(
-        h, float
-    )
+@equation
+def cohort_share(h0, eta, years):
+    """h(t) = h0*(1 - eta)^t after t years at annual hazard eta (theory §8.2, F20)."""
+    return h0 * np.power(1.0 - eta, years)
+
+
+@equation
+def cohort_step(h, hazard):
+    """One month of cohort exit, or a leadership change cutting the share by dh: h*(1 - hazard) (§10.5 step 1)."""
+    return h * (1.0 - hazard)
+
+
+@equation
+def relative_gains_weight(h, r_old, r_new, kappa_tau=0.0, tau=0.0):
+    """r = (r_new + (r_old - r_new)*h) / (1 + kappa_tau*tau): the elite's zero-sum weight (§10.5 step 1, §10.3)."""
+    r = r_new + (r_old - r_new) * h
+    return r / (1.0 + kappa_tau * tau)
 
 
 def half_life(eta: ArrayLike) -> np.ndarray:

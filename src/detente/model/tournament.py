@@ -1,7 +1,7 @@
 """Vectorised matches and Axelrod-style round-robin tournaments between doctrines.
 
 Every match (pairing × repetition) advances together, turn by turn, as numpy arrays over one combined
-state table. Draws come from :mod:`detente.engine.random` keyed by (seed, match, turn, site), so a
+state table. Draws come from :mod:`detente.rng` keyed by (seed, match, turn, site), so a
 match's result never depends on chunking or on which other matches are played alongside it.
 Scoring mirrors Axelrod-Python 4.13: self-play matches are played but left out of the normalised
 scores, a player's normalised score in a repetition is its mean score per turn over its opponents, and
@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from detente.engine.random import run_keys, site_bits, step_keys
 from detente.errors import DetenteError
+from detente.limits import check_seed, over_limit
 from detente.model.doctrines import DEFAULT_TOURNAMENT, Doctrine, Payoffs, doctrine
+from detente.rng import run_keys, site_bits, step_keys
 
 _SITE_CHOICE, _SITE_NOISE = 0, 1
 _TWO32 = 2.0**32
@@ -273,8 +274,18 @@ def _validate(
         problems.append(f"strategies: a tournament needs at least 2 strategies, got {len(names)}")
     if not isinstance(turns, int | np.integer) or turns < 1:
         problems.append(f"turns: expected a positive integer, got {turns!r}")
+    elif over := over_limit("turns", "turns", int(turns), "turns per match"):
+        problems.append(over)
     if not isinstance(repetitions, int | np.integer) or repetitions < 1:
         problems.append(f"repetitions: expected a positive integer, got {repetitions!r}")
+    elif not problems:  # matches and their turns, counted before anything is allocated
+        matches = len(names) * (len(names) + 1) // 2 * int(repetitions)
+        what = f"matches ({len(names)} strategies, {int(repetitions):,} repetitions)"
+        over = over_limit("repetitions", "runs", matches, what) or over_limit(
+            "turns", "cost", matches * int(turns), f"match-turns ({matches:,} matches)"
+        )
+        if over:
+            problems.append(over)
     if not (isinstance(noise, int | float) and 0.0 <= noise <= 1.0):
         problems.append(f"noise: expected a probability in [0, 1], got {noise!r}")
     if len(payoffs) != 4 or not all(isinstance(v, int | float) and math.isfinite(v) for v in payoffs):
@@ -301,6 +312,10 @@ def play_tournament(
     if isinstance(strategies, str | Doctrine):
         strategies = [strategies]
     problems = _validate(strategies, turns, repetitions, noise, payoffs)
+    try:
+        check_seed("seed", seed)
+    except DetenteError as err:
+        problems.extend(err.problems)
     if len(strategies) > 1 << 16:
         problems.append(f"strategies: at most {1 << 16} players, got {len(strategies)}")
     if not 0 <= first_repetition < 1 << 31:

@@ -1,18 +1,22 @@
-"""The main job's report folder: report.html, PNG plots, summary.csv, cells.json (written atomically)."""
+"""The main job's report folder: report.html, PNG plots, summary.csv, cells.json (swapped in whole)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as _dt
-import json
 import multiprocessing
-import os
-import shutil
-import tempfile
+import re
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
+
+from detente.errors import DetenteError
+from detente.report.cells import experiment_dict
+
+_SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
+REPORT_ROOT = Path("detente-report")
+"""Where ``detente run`` writes reports by default: one folder per scenario name."""
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -52,63 +56,68 @@ consecutive strategic months.</p>
 """
 
 
-def write_report(exp: Any, out: Path, plots: bool = True) -> Path:
-    """Write the report folder for a factorial experiment; replaces ``out`` only once all files exist."""
-    from detente import __version__
+def check_target(out: Path | None, scenario_name: str) -> Path:
+    """The report folder to write: ``out`` or ``./detente-report/<scenario name>``, refused early if unsafe."""
+    from detente.report.outputs import check_folder, folder_in_root
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    if out is not None:
+        return check_folder(out, "--out")
+    target = folder_in_root(REPORT_ROOT, scenario_name, "name")
+    if REPORT_ROOT.exists() or REPORT_ROOT.is_symlink():
+        if not REPORT_ROOT.is_dir():
+            raise DetenteError(f"{REPORT_ROOT}: is not a folder; detente writes its reports there")
+        return check_folder(target, "report folder")
+    check_folder(REPORT_ROOT, "report folder")  # not there yet: the current folder must be writable
+    return target
+
+
+def write_report(exp: Any, out: Path | None = None, plots: bool = True) -> Path:
+    """Write the report folder of a factorial experiment and return it.
+
+    ``out`` defaults to ``./detente-report/<scenario name>``. The folder is built beside the target and
+    swapped in whole; only an earlier detente report (or an empty folder) is ever replaced.
+    """
+    from detente import __version__
+    from detente.report.jsondata import dumps
+    from detente.report.outputs import report_folder
+
+    target = check_target(out, exp.scenario.name)
+    field = "--out" if out is not None else "report folder"
+    with report_folder(
+        target, kind="report", scenario=exp.scenario.name, field=field, make_parent=out is None
+    ) as tmp:
         rows = exp.records()
         sides = list(exp.scenario.side_ids)
         _write_csv(tmp / "summary.csv", rows)
-        verdict = exp.verdict()
+        payload = experiment_dict(exp)
         figures = _plots(exp, tmp) if plots else []
-        payload = {
-            "scenario": exp.scenario.name,
-            "scenario_hash": exp.scenario.content_hash(),
-            "seed": exp.seed,
-            "runs_per_cell": exp.runs,
-            "version": __version__,
-            "cells": [
-                {**row, "provenance": _prov(cell.result.provenance)}
-                for row, cell in zip(rows, exp.cells, strict=True)
-            ],
-            "verdict": verdict,
-            "sentences": exp.sentences(),
-        }
-        (tmp / "cells.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+        (tmp / "cells.json").write_text(dumps(payload), encoding="utf-8")
         html = (
             Environment(autoescape=select_autoescape())
             .from_string(_TEMPLATE)
             .render(
                 scenario=exp.scenario,
-                hash=exp.scenario.content_hash(),
+                hash=payload["scenario_hash"],
                 seed=exp.seed,
                 runs=exp.runs,
                 version=__version__,
                 when=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                sentences=exp.sentences(),
+                sentences=payload["sentences"],
                 rows=rows,
                 sides=sides,
-                effects=verdict["effects_on_p_durable"],
+                effects=exp.verdict()["effects_on_p_durable"],
                 plots=figures,
             )
         )
         (tmp / "report.html").write_text(html, encoding="utf-8")
-        _swap(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return target if out is None else Path(out)
 
 
 def _plots(exp: Any, folder: Path) -> list[dict[str, str]]:
     """Render one PNG per world and kind; half of them in a forked process when the platform allows."""
     jobs = [
-        (world, kind, f"{kind}-{world or 'base'}.png")
-        for world in exp.worlds
+        (world, kind, f"{kind}-{_file_part(world or 'base', i)}.png")
+        for i, world in enumerate(exp.worlds)
         for kind in ("regimes", "trust")
     ]
     what = {"regimes": "regime probabilities over time", "trust": "trust fan charts"}
@@ -127,6 +136,11 @@ def _plots(exp: Any, folder: Path) -> list[dict[str, str]]:
     ]
 
 
+def _file_part(name: str, index: int) -> str:
+    """``name`` if it is safe inside a file name, else ``world<index>`` (names never choose where files go)."""
+    return name if _SAFE_PART.fullmatch(name) else f"world{index}"
+
+
 def _render(exp: Any, jobs: list[tuple[Any, str, str]], folder: Path) -> None:
     from detente.report.plots import grid_figure, save
 
@@ -139,20 +153,3 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-
-
-def _prov(p: Any) -> dict[str, Any]:
-    return {k: v for k, v in vars(p).items()}
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    """Replace ``out`` by ``tmp``; an existing folder is kept as a backup until the swap succeeds."""
-    backup = None
-    if out.exists():
-        backup = out.with_name(f".{out.name}.old")
-        if backup.exists():
-            shutil.rmtree(backup)
-        os.replace(out, backup)
-    os.replace(tmp, out)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)

@@ -98,7 +98,9 @@ def grid_figure(exp: Any, world: str | None, kind: str) -> Any:
     return fig
 
 
-def save(fig: Any, path: Any) -> None:
-    """Write a figure as PNG and close it."""
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+def save(fig: Any, path: Any, fmt: str = "png") -> None:
+    """Write a figure (PNG unless ``fmt`` says otherwise) and close it."""
+    try:
+        fig.savefig(path, dpi=100, format=fmt)
+    finally:
+        plt.close(fig)

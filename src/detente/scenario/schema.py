@@ -1,7 +1,9 @@
 """Typed scenario models (pydantic v2): sides, cohorts, issues, schedules, levers, events, variants.
 
 Field names follow theory.md §10.2–10.3; defaults are its §10.3 table. A scenario is validated once,
-here, at the edge; the engine only sees the arrays that ``engine.compile`` makes from it.
+here, at the edge; the engine only sees the arrays that ``engine.compile`` makes from it. What a value
+may be: numbers finite and not booleans, whole numbers and seeds in range, sizes within
+``detente.limits``, the name one plain folder name, dates on the calendar, named files readable.
 """
 
 from __future__ import annotations
@@ -10,11 +12,33 @@ import datetime as _dt
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from detente.scenario.distributions import Param, check_bounds
+from detente.limits import MAX_SEED, over_limit
+from detente.scenario.distributions import (
+    DUMP,
+    Distribution,
+    Number,
+    Param,
+    check_bounds,
+    finite_number,
+    is_distribution,
+    parse_param,
+    shown,
+)
 
 
 def _bounded(low: float, high: float) -> Any:
@@ -24,7 +48,7 @@ def _bounded(low: float, high: float) -> Any:
 Prob = _bounded(0.0, 1.0)
 Unit = _bounded(0.0, 1.0)
 NonNeg = _bounded(0.0, float("inf"))
-Real = _bounded(float("-inf"), float("inf"))
+Real = Param
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
@@ -35,17 +59,126 @@ def _normalise_date(value: Any) -> str:
     if isinstance(value, _dt.date):
         return value.isoformat()
     if not isinstance(value, str) or not _DATE.match(value):
-        raise ValueError(f"expected a date as 'YYYY-MM' or 'YYYY-MM-DD', got {value!r}")
+        raise ValueError(f"expected a date as 'YYYY-MM' or 'YYYY-MM-DD', got {shown(value)}")
     year, month, day = _DATE.match(value).groups()
     try:
         _dt.date(int(year), int(month), int(day or 1))
     except ValueError as exc:
-        raise ValueError(f"not a calendar date: {value!r}") from exc
+        raise ValueError(f"not a calendar date: {value!r} ({exc})") from None
     return value
 
 
 Date = Annotated[str, BeforeValidator(_normalise_date)]
 """A month ('YYYY-MM') or day ('YYYY-MM-DD'); the simulation acts at month resolution."""
+
+
+def whole_number(value: Any) -> int:
+    """``value`` as an int; booleans, fractions, NaN/inf and non-numbers raise ``ValueError``."""
+    if isinstance(value, bool):
+        raise ValueError(
+            f"expected a whole number, got {value!r} (true/false is not a number; YAML also reads yes/no/on/off as true/false)"
+        )
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip().replace("_", ""))
+        except ValueError:
+            pass
+    try:
+        x = finite_number(value)
+    except ValueError:
+        x = float("nan")
+    if not x.is_integer():
+        raise ValueError(f"expected a whole number, got {shown(value)}")
+    return int(x)
+
+
+def _limit_message(limit: str, value: int, what: str = "") -> str | None:
+    if value > MAX_SEED:  # far over any limit, and too large to print or to compare as a float
+        value = MAX_SEED + 1
+        what = f"{what} or more" if what else "or more"
+    problem = over_limit("_", limit, value, what)
+    return problem.split(": ", 1)[1] if problem else None
+
+
+def _count(limit: str, low: int, what: str = "") -> Any:
+    """A whole number >= ``low`` and within limit ``limit`` (``DETENTE_MAX_<LIMIT>`` raises it)."""
+
+    def validate(value: Any) -> int:
+        n = whole_number(value)
+        if n < low:
+            raise ValueError(f"expected a whole number >= {low}, got {n}")
+        problem = _limit_message(limit, n, what)
+        if problem:
+            raise ValueError(problem)
+        return n
+
+    return Annotated[int, PlainValidator(validate, json_schema_input_type=Annotated[int, Field(ge=low)])]
+
+
+def _seed(value: Any) -> int:
+    n = whole_number(value)
+    if not 0 <= n <= MAX_SEED:
+        raise ValueError(f"expected a whole number from 0 to 2^64-1 ({MAX_SEED}), got {n}")
+    return n
+
+
+Seed = Annotated[int, PlainValidator(_seed, json_schema_input_type=Annotated[int, Field(ge=0, le=MAX_SEED)])]
+"""A random seed: a whole number in 0..2^64-1 (never wrapped)."""
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_NAME = re.compile(NAME_PATTERN)
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+
+
+def folder_name(value: Any) -> str:
+    """A scenario name usable as one folder name on every system, else ``ValueError`` saying what is allowed.
+
+    ``detente run`` writes its report to ``detente-report/<name>``: no slashes, no '.'/'..', no absolute
+    paths, no NUL, no Windows device names (CON, NUL, COM1, ...), at most 64 characters.
+    """
+    rule = (
+        "one plain folder name (it names the report folder): 1 to 64 characters from letters A-Z a-z, "
+        "digits, '.', '_' and '-', starting with a letter or digit and not ending in '.'"
+    )
+    if not isinstance(value, str):
+        raise ValueError(f"expected {rule}; got {value!r}")
+    shown = value if len(value) <= 80 else value[:77] + "..."
+    if not _NAME.match(value) or value.endswith("."):
+        raise ValueError(f"expected {rule}; got {shown!r}")
+    if value.split(".")[0].upper() in _RESERVED:
+        raise ValueError(f"{value!r} is a reserved device name on Windows; expected {rule}")
+    return value
+
+
+Name = Annotated[
+    str, PlainValidator(folder_name, json_schema_input_type=Annotated[str, Field(pattern=NAME_PATTERN)])
+]
+
+
+def _valence(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value not in (-1, 0, 1):
+        raise ValueError(f"expected -1, 0 or 1, got {value!r}")
+    return int(value)
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a data file (missing, a folder, unreadable), or None."""
+    if len(str(path)) > 4096:
+        return f"the path is too long ({len(str(path)):,} characters): {str(path)[:80]}..."
+    try:
+        if not path.exists():
+            return f"no such file: {path}"
+        if not path.is_file():
+            return f"not a regular file: {path}"
+        with path.open("rb") as f:
+            f.read(1)
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    return None
 
 
 def month_index(start: str, date: str) -> int:
@@ -79,20 +212,19 @@ def reference_problems(data: Any) -> list[str]:
     problems: list[str] = []
     sides, issues = mapping(data.get("sides")), mapping(data.get("issues"))
     if "sides" in data and len(sides) != 2:
-        problems.append(
-            f"sides: a scenario needs exactly two sides, got {len(sides)} ({', '.join(sides) or 'none'})"
-        )
+        names = ", ".join(list(map(str, sides))[:5]) + (", ..." if len(sides) > 5 else "")
+        problems.append(f"sides: a scenario needs exactly two sides, got {len(sides)} ({names or 'none'})")
     if "issues" in data and not issues:
         problems.append("issues: at least one issue is needed")
     try:
         start = _normalise_date(data.get("start"))
-        horizon = int(data.get("horizon", 240))
+        horizon = whole_number(data.get("horizon", 240))
     except (ValueError, TypeError):
         start, horizon = None, 0
 
     def side_ref(where: str, value: Any) -> None:
-        if len(sides) == 2 and value is not None and value not in sides:
-            problems.append(f"{where}: unknown side {value!r}; expected one of {sorted(sides)}")
+        if len(sides) == 2 and isinstance(value, str) and value not in sides:  # other types: field errors
+            problems.append(f"{where}: unknown side {value!r}; expected one of {sorted(map(str, sides))}")
 
     def date_ref(where: str, value: Any) -> None:
         if start is None or horizon < 1 or value is None:
@@ -119,7 +251,7 @@ def reference_problems(data: Any) -> list[str]:
     for i, reset in items(levers.get("resets")):
         date_ref(f"levers.resets.{i}.date", reset.get("date"))
     for i, signal in items(levers.get("signals")):
-        if signal.get("issue") is not None and issues and signal["issue"] not in issues:
+        if isinstance(signal.get("issue"), str) and issues and signal["issue"] not in issues:
             problems.append(f"levers.signals.{i}.issue: unknown issue {signal['issue']!r}")
     for i, event in items(data.get("events")):
         side_ref(f"events.{i}.actor", event.get("actor"))
@@ -133,6 +265,86 @@ def reference_problems(data: Any) -> list[str]:
     for name, side in sides.items():
         if mapping(mapping(side).get("belief")).get("p0") == "from_history" and history is None:
             problems.append(f"sides.{name}.belief.p0: 'from_history' needs a 'history' section")
+    return problems
+
+
+def _param_or(words: tuple[str, ...], low: float, high: float, what: str) -> Any:
+    """A validator: one of ``words``, else a number or distribution within [low, high]."""
+
+    def validate(value: Any) -> Any:
+        if isinstance(value, str) and value in words:
+            return value
+        try:
+            param = parse_param(value)
+        except ValueError as exc:
+            if not str(exc).startswith("expected a number or a distribution"):
+                raise
+            choices = ", ".join(repr(w) for w in words)
+            raise ValueError(f"expected {choices}, {what} or a distribution, got {value!r}") from None
+        return param
+
+    return validate
+
+
+P_EDGE = 1e-6
+"""Starting trust is kept within [P_EDGE, 1 - P_EDGE] so that its log-odds are finite."""
+
+
+def _starting_trust(value: Any) -> Any:
+    param = _param_or(
+        ("from_history",), P_EDGE, 1 - P_EDGE, f"a probability in [{P_EDGE:g}, {1 - P_EDGE:g}]"
+    )(value)
+    if param == "from_history":
+        return param
+    if is_distribution(param):
+        return check_bounds(param, 0.0, 1.0).clipped(P_EDGE, 1 - P_EDGE)
+    return check_bounds(param, P_EDGE, 1 - P_EDGE)
+
+
+def _type_spec(value: Any) -> Any:
+    param = _param_or(("B", "M", "from_trust"), 0.0, 1.0, "a probability of B")(value)
+    return param if isinstance(param, str) else check_bounds(param, 0.0, 1.0)
+
+
+StartingTrust = Annotated[
+    float | Distribution | Literal["from_history"],
+    PlainValidator(_starting_trust, json_schema_input_type=float | Distribution | Literal["from_history"]),
+    DUMP,
+]
+TypeSpec = Annotated[
+    Literal["B", "M", "from_trust"] | float | Distribution,
+    PlainValidator(_type_spec, json_schema_input_type=Literal["B", "M", "from_trust"] | float | Distribution),
+    DUMP,
+]
+
+
+def size_problems(data: Any) -> list[str]:
+    """Counts over their limits (issues; events, levers, schedule steps, inline history rows), as messages."""
+    if not isinstance(data, dict):
+        return []
+    problems: list[str] = []
+
+    def count(field: str, value: Any, limit: str, what: str) -> None:
+        if isinstance(value, dict | list):
+            problem = over_limit(field, limit, len(value), what)
+            if problem:
+                problems.append(problem)
+
+    count("issues", data.get("issues"), "issues", "issues")
+    count("events", data.get("events"), "events", "events")
+    for group, keys in (
+        ("levers", ("joins", "leadership", "resets", "signals")),
+        ("schedules", ("threat", "inclusion")),
+    ):
+        section = data.get(group)
+        if isinstance(section, dict):
+            for key in keys:
+                count(f"{group}.{key}", section.get(key), "events", "dated items")
+    history = data.get("history")
+    if isinstance(history, dict):
+        count("history.events", history.get("events"), "events", "event rows")
+        for key in ("threat", "inclusion"):
+            count(f"history.{key}", history.get(key), "events", "dated items")
     return problems
 
 
@@ -152,9 +364,11 @@ class Elite(_Model):
 class Belief(_Model):
     """A side's starting belief that the other side is benign (Kydd's trust)."""
 
-    p0: (
-        Annotated[Param, AfterValidator(lambda v: check_bounds(v, 1e-6, 1 - 1e-6))] | Literal["from_history"]
-    ) = Field(0.4, description="Starting trust Pr(other is B); 'from_history' replays the event record.")
+    p0: StartingTrust = Field(
+        0.4,
+        description="Starting trust Pr(other is B); 'from_history' replays the event record. A number lies in "
+        "[1e-6, 1 - 1e-6]; a distribution within [0, 1], its draws kept within [1e-6, 1 - 1e-6].",
+    )
 
 
 class Behaviour(_Model):
@@ -177,9 +391,6 @@ class Learning(_Model):
     kappa: Unit = Field(0.25, description="Tempered-Bayes weight (1 = fully rational).")
     alpha: Unit = Field(0.5, description="Attribution: a provoked defection counts (1 - alpha) as much.")
     beta: NonNeg = Field(1.0, description="Cohort negativity bias: hostile evidence x (1 + beta*h).")
-
-
-TypeSpec = Literal["B", "M", "from_trust"] | Prob
 
 
 class Side(_Model):
@@ -303,7 +514,9 @@ class Event(_Model):
     label: str | None = None
     kind: str | None = None
     goldstein: _bounded(-10.0, 10.0) | None = None
-    valence: Literal[-1, 0, 1] | None = None
+    valence: Annotated[
+        Literal[-1, 0, 1] | None, PlainValidator(_valence, json_schema_input_type=Literal[-1, 0, 1] | None)
+    ] = None
     lr: _bounded(1e-9, 1e9) | None = Field(
         None, description="Likelihood ratio Pr(event | actor is M) / Pr(event | actor is B)."
     )
@@ -344,7 +557,7 @@ class History(_Model):
         None,
         description="Last date whose events count (inclusive); default: the day before the scenario starts.",
     )
-    p_start: dict[str, float] = Field(
+    p_start: dict[str, Number] = Field(
         default_factory=dict, description="Starting trust per side (default 0.5)."
     )
     gamma: NonNeg = Field(0.1, description="Event scale: ln(lr) = gamma*|goldstein|*(-valence).")
@@ -365,6 +578,26 @@ class History(_Model):
         "month-end regime (ties: the later month), July, or December.",
     )
 
+    @field_validator("events", "periods")
+    @classmethod
+    def _readable(cls, value: Any, info: ValidationInfo) -> Any:
+        """A named file must exist and be readable; a relative path is resolved against ``base_dir`` in the
+        validation context (the scenario file's folder), and left to the loader when there is none."""
+        if not isinstance(value, str) or value == "bundled":
+            return value
+        if "\x00" in value:
+            raise ValueError("a file path may not contain NUL characters")
+        path = Path(value)
+        if not path.is_absolute():
+            base = (info.context or {}).get("base_dir")
+            if base is None:
+                return value
+            path = Path(base) / path
+        problem = file_problem(path)
+        if problem:
+            raise ValueError(f"{problem} (give 'bundled', a readable file or inline rows)")
+        return value
+
     @model_validator(mode="after")
     def _history(self) -> History:
         problems: list[str] = []
@@ -377,7 +610,7 @@ class History(_Model):
             except ValueError as exc:
                 problems.append(f"inclusion.{i}.value: {exc}")
         if isinstance(self.events, list):
-            from detente.history.events import validate_rows
+            from detente.scenario.events import validate_rows
 
             sides = set(self.actors.values())
             _, rows_problems = validate_rows(
@@ -394,15 +627,17 @@ class History(_Model):
 class Scenario(_Model):
     """A rivalry: two sides, issues, schedules, levers, events, conditions and worlds."""
 
-    name: str = Field(description="Short identifier.")
+    name: Name = Field(
+        description="Short identifier, also the report folder's name: 1-64 letters, digits, '.', '_', '-'."
+    )
     title: str | None = Field(None, description="One-line title.")
     description: str | None = Field(None, description="What the scenario represents.")
     start: Date = Field(description="First simulated month.")
-    horizon: int = Field(240, ge=1, le=1200, description="Number of monthly steps.")
-    seed: int = Field(0, ge=0, description="Default random seed.")
-    runs: int = Field(10_000, ge=1, description="Default runs per cell.")
-    durable_months: int = Field(
-        24, ge=1, description="Consecutive strategic months for a durable partnership."
+    horizon: _count("horizon", 1, "months") = Field(240, description="Number of monthly steps.")
+    seed: Seed = Field(0, description="Default random seed (0 .. 2^64-1).")
+    runs: _count("runs", 1, "runs") = Field(10_000, description="Default runs per cell.")
+    durable_months: _count("horizon", 1, "months") = Field(
+        24, description="Consecutive strategic months for a durable partnership."
     )
     L_max: NonNeg = Field(6.906754778648554, description="Log-odds clip, ln(999).")
     kappa_tau: NonNeg = Field(0.0, description="Optional: r_eff = r / (1 + kappa_tau*tau).")
@@ -419,6 +654,15 @@ class Scenario(_Model):
     history: History | None = Field(
         None, description="Event record that sets 'from_history' starting beliefs."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sizes(cls, data: Any) -> Any:
+        """Refuse absurd numbers of issues and dated items before validating (or allocating) any of them."""
+        problems = size_problems(data)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return data
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -455,6 +699,6 @@ class Scenario(_Model):
 
     def to_yaml(self) -> str:
         """The scenario as YAML (loads back to an equal scenario)."""
-        from detente.scenario.load import dump_yaml
+        from detente.scenario.document import dump_yaml
 
         return dump_yaml(self)

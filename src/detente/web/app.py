@@ -7,8 +7,10 @@ scenario checks run in FastAPI's thread pool, so the event loop only serves requ
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -24,8 +26,9 @@ from starlette.routing import Match
 
 from detente.errors import DetenteError, ExperimentError
 from detente.web import models as m
+from detente.web.guards import BodyLimit, HostCheck
 from detente.web.jobs import JobManager, QueueFull
-from detente.web.limits import Limits, cost_problem
+from detente.web.limits import Limits, cost_problem, runs_problem
 from detente.web.scenarios import problem_items
 
 STATIC = Path(__file__).parent / "static"
@@ -74,60 +77,20 @@ def _plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-class BodyLimit:
-    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413 (declared or streamed).
-
-    The body is read here first (it is small by construction) and replayed to the app.
-    """
-
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _error(413, f"request body is {int(declared):,} bytes; the limit is {self.limit:,}")(
-                scope, receive, send
-            )
-            return
-        chunks, seen = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return
-            body = message.get("body", b"")
-            seen += len(body)
-            if seen > self.limit:
-                await _error(413, f"request body is over the limit of {self.limit:,} bytes")(
-                    scope, receive, send
-                )
-                return
-            chunks.append(body)
-            if not message.get("more_body", False):
-                break
-        replayed = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-
 def create_app(
     results_dir: str | Path = ".",
     max_jobs: int = 1,
     max_queue: int | None = None,
-    backend: str = "auto",
+    backend: str = "compiled",
     limits: Limits | None = None,
+    allowed_hosts: Sequence[str] = (),
+    shutdown_grace: float = 5.0,
 ) -> FastAPI:
-    """The web app: ``results_dir`` holds the DuckDB stores it may read; ``max_jobs`` jobs run at once."""
+    """The web app: ``results_dir`` holds the DuckDB stores it may read; ``max_jobs`` jobs run at once.
+
+    Requests must name a loopback host or one of ``allowed_hosts``; on shutdown, running jobs get
+    ``shutdown_grace`` seconds before their workers are killed.
+    """
     limits = replace(
         limits or Limits(), max_jobs=max_jobs, **({} if max_queue is None else {"max_queue": max_queue})
     )
@@ -137,7 +100,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        jobs.shutdown()
+        jobs.shutdown(grace=shutdown_grace)
 
     app = FastAPI(
         title="detente",
@@ -150,6 +113,7 @@ def create_app(
     )
     app.state.jobs, app.state.limits, app.state.results_dir = jobs, limits, root
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
+    app.add_middleware(HostCheck, allowed=allowed_hosts)  # added last: runs first
     _handlers(app)
     _api(app, jobs, limits, root, backend)
     _pages(app)
@@ -187,6 +151,9 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            problems = body_problems(request.scope.get("detente.body") or b"")
+            return _error(422, "the request body cannot be read as JSON", problem_items(problems))
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request))
@@ -196,6 +163,38 @@ def _handlers(app: FastAPI) -> None:
     async def crash(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
         return _error(500, f"internal error ({type(exc).__name__}); the server log has the details")
+
+
+class _LongNumber:
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def body_problems(body: bytes) -> list[str]:
+    """Why a JSON body cannot be read: fields holding whole numbers too long for Python, or too deep nesting."""
+    try:
+        data = json.loads(body, parse_int=lambda s: _LongNumber(len(s)) if len(s) > 4000 else int(s))
+    except RecursionError:
+        return [f"body: the JSON is nested too deeply (more than {sys.getrecursionlimit():,} levels)"]
+    except ValueError:
+        return ["body: not valid JSON"]
+    found: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, _LongNumber):
+            found.append(f"{path or 'body'}: a whole number of {node.digits:,} digits is out of range")
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}.{i}" if path else str(i))
+
+    try:
+        walk(data, "")
+    except RecursionError:
+        return ["body: the JSON is nested too deeply"]
+    return found or ["body: the JSON cannot be read"]
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -233,34 +232,25 @@ def _scenario(body: m.ScenarioSource, limits: Limits) -> Any:
 
 def _job_spec(body: m.JobRequest, limits: Limits, backend: str) -> tuple[dict[str, Any], int, str, list[str]]:
     """Validate a job request into a worker spec, its total runs and label; problems raise ApiError."""
-    from detente.web.scenarios import with_knobs
+    from detente.experiments.models import variant_problems
+    from detente.scenario.knobs import with_knobs
 
     base = _scenario(body, limits)
     try:
         sc = with_knobs(
-            base,
-            dict(body.overrides),
-            {"threat_start": body.threat_start, "inclusion_start": body.inclusion_start},
+            base, dict(body.overrides), threat_start=body.threat_start, inclusion_start=body.inclusion_start
         )
     except DetenteError as exc:
         raise ApiError(422, "the slider values do not fit the scenario", exc.problems, "overrides") from None
     runs = sc.runs if body.runs is None else body.runs
     seed = sc.seed if body.seed is None else body.seed
-    problems = []
-    if runs > limits.max_runs:
-        problems.append(f"runs: at most {limits.max_runs:,} runs per cell, got {runs:,}")
-    unknown_worlds = [
-        w for w in ([body.world] if body.world else []) + (body.worlds or []) if w not in sc.worlds
-    ]
-    unknown_conds = [c for c in (body.conditions or []) if c not in sc.conditions]
-    problems += [
-        f"world: unknown world {w!r}; this scenario has: {', '.join(sc.worlds) or 'none'}"
-        for w in unknown_worlds
-    ]
-    problems += [
-        f"conditions: unknown condition {c!r}; this scenario has: {', '.join(sc.conditions) or 'none'}"
-        for c in unknown_conds
-    ]
+    problems = [p for p in (runs_problem(runs, limits),) if p]
+    for field, worlds, conditions in (
+        ("world", [body.world] if body.world else [], []),
+        ("worlds", body.worlds or [], []),
+        ("conditions", [], body.conditions or []),
+    ):
+        problems += [f"{field}: {p}" for p in variant_problems(sc, worlds, conditions)]
     if body.kind == "factorial":
         conds = list(dict.fromkeys(sc.conditions if body.conditions is None else body.conditions))
         worlds: list[str | None] = list(dict.fromkeys(sc.worlds if body.worlds is None else body.worlds)) or [

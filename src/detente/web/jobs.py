@@ -204,30 +204,42 @@ class JobManager:
         with self._lock:
             return list(reversed(self._jobs.values()))
 
-    def _reset_pool(self, pool: ProcessPoolExecutor | None) -> None:
+    def _reset_pool(self, pool: ProcessPoolExecutor | None, grace: float = 5.0) -> None:
         """Drop ``pool`` if it is the current one (call with ``_pool_lock`` held)."""
         if pool is None or pool is not self._pool:
             return
         queue, drain = self._queue, self._drain
         self._pool, self._queue, self._drain = None, None, None
-        _stop_pool(pool)
+        _stop_pool(pool, grace)
         if queue is not None:
             queue.put(None)
         if drain is not None and drain is not threading.current_thread():
             drain.join(timeout=5)
 
-    def shutdown(self) -> None:
-        """Stop the workers (running jobs are abandoned) and the progress thread."""
+    def shutdown(self, grace: float = 5.0) -> None:
+        """Stop the workers (running jobs are abandoned; killed if still alive after ``grace`` s)."""
         with self._pool_lock:
-            self._reset_pool(self._pool)
+            self._reset_pool(self._pool, grace)
+
+    def kill_workers(self) -> None:
+        """Kill the worker processes now, without waiting for locks (last resort before exiting)."""
+        processes = getattr(self._pool, "_processes", None) or {}
+        for proc in list(processes.values()):
+            if proc.is_alive():
+                proc.kill()
 
 
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel waiting jobs and end this pool's own worker processes."""
+def _stop_pool(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """Cancel waiting jobs and end this pool's worker processes: SIGTERM, then SIGKILL after ``grace`` s."""
     processes = list(getattr(pool, "_processes", {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         if proc.is_alive():
             proc.terminate()
+    deadline = time.monotonic() + max(0.0, grace)
     for proc in processes:
-        proc.join(timeout=5)
+        proc.join(timeout=max(0.0, deadline - time.monotonic()))
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+            proc.join(timeout=2)

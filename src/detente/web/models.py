@@ -6,13 +6,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from detente.limits import MAX_SEED
+
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,79}$")]
 KnobPath = Annotated[
     str, StringConstraints(pattern=r"^sides\.[A-Za-z0-9_][\w\-]{0,39}\.[a-z_]{1,20}\.[a-z_0-9]{1,20}$")
 ]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-MAX_SEED = 2**53 - 1
 
 
 class _In(BaseModel):
@@ -54,8 +55,12 @@ class JobRequest(ScenarioSource):
     inclusion_start: Month | None = Field(
         None, description="Move the inclusion offer (and joins) to this month."
     )
-    runs: Annotated[int, Field(ge=1, le=10_000_000)] | None = Field(None, description="Runs per cell.")
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(None, description="Random seed.")
+    runs: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Runs per cell (at most the server's limit, see /api/health)."
+    )
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
+        None, description="Random seed, 0 to 2^64-1 (send it as a JSON integer, not a float)."
+    )
 
 
 class Problem(BaseModel):
@@ -116,6 +121,7 @@ class ScenarioDescription(BaseModel):
     horizon: int
     runs: int
     seed: int
+    seed_text: str = Field(description="The seed in decimal (exact where JavaScript numbers are not).")
     issues: list[IssueInfo]
     sides: list[SideInfo]
     conditions: list[Variant]

@@ -26,22 +26,31 @@ def store_path(results_dir: Path, name: str) -> Path:
     if not STORE_NAME.match(name) or ".." in name:
         raise StoreNotFound(f"store: {name!r} is not a store file name (expected e.g. {DEFAULT_STORE})")
     root = results_dir.resolve()
-    path = (root / name).resolve()
+    try:
+        path = (root / name).resolve()
+    except (OSError, RuntimeError):  # a link loop
+        raise StoreNotFound(f"store: {name!r} cannot be resolved inside the results folder") from None
     if path.parent != root:
         raise StoreNotFound(f"store: {name!r} is outside the results folder")
     return path
 
 
 def list_stores(results_dir: Path) -> list[dict[str, Any]]:
-    """The ``*.duckdb`` files directly in the results folder."""
+    """The ``*.duckdb`` files directly in the results folder; links leading out of it are skipped."""
     root = results_dir.resolve()
     if not root.is_dir():
         return []
-    return [
-        {"name": p.name, "bytes": p.stat().st_size}
-        for p in sorted(root.glob("*.duckdb"))
-        if p.is_file() and STORE_NAME.match(p.name)
-    ]
+    out = []
+    for p in sorted(root.glob("*.duckdb")):
+        if not STORE_NAME.match(p.name):
+            continue
+        try:
+            target = p.resolve(strict=True)
+        except (OSError, RuntimeError):  # a dangling link or a link loop
+            continue
+        if target.parent == root and target.is_file():
+            out.append({"name": p.name, "bytes": target.stat().st_size})
+    return out
 
 
 def _clean(value: Any) -> Any:

@@ -39,36 +39,23 @@ def _chunk(runs: int) -> int:
 
 
 def simulation_payload(result: Any) -> dict[str, Any]:
-    """Per-month regime probabilities and trust quantiles, the summary and provenance of one result."""
+    """Per-month regime probabilities and trust quantiles (for the plots), with the result's own
+    summary and provenance (``SimulationResult.to_dict()``)."""
     from detente.engine.results import QUANTILES
     from detente.model.regime import REGIMES
 
-    ag, st, prov = result.aggregates, result.structure, result.provenance
-    return _num(
-        {
-            "months": list(ag.months),
-            "regime_prob": {name: ag.regime_prob[i] for i, name in enumerate(REGIMES)},
-            "trust": {
-                side: {f"q{int(q * 100):02d}": ag.trust_quantiles[i, j] for j, q in enumerate(QUANTILES)}
-                for i, side in enumerate(st.sides)
-            },
-            "ci": ag.ci,
-            "issue_open": {issue: ag.issue_open[k] for k, issue in enumerate(st.issues)},
-            "summary": result.summary(),
-            "provenance": {
-                "scenario": result.scenario.name,
-                "scenario_hash": prov.scenario_hash,
-                "seed": prov.seed,
-                "runs": prov.runs,
-                "world": prov.world,
-                "conditions": list(prov.conditions),
-                "backend": prov.backend,
-                "seconds": prov.seconds,
-                "version": prov.version,
-            },
+    ag, st = result.aggregates, result.structure
+    series = {
+        "months": list(ag.months),
+        "regime_prob": {name: ag.regime_prob[i] for i, name in enumerate(REGIMES)},
+        "trust": {
+            side: {f"q{int(q * 100):02d}": ag.trust_quantiles[i, j] for j, q in enumerate(QUANTILES)}
+            for i, side in enumerate(st.sides)
         },
-        5,
-    )
+        "ci": ag.ci,
+        "issue_open": {issue: ag.issue_open[k] for k, issue in enumerate(st.issues)},
+    }
+    return _num({**series, **result.to_dict()}, 5)
 
 
 def run_simulation(spec: dict[str, Any], progress: Progress) -> dict[str, Any]:
@@ -111,6 +98,7 @@ def run_factorial(spec: dict[str, Any], progress: Progress) -> dict[str, Any]:
             "scenario": scenario.name,
             "runs": exp.runs,
             "seed": exp.seed,
+            "seed_text": str(exp.seed),
             "conditions": list(exp.conditions),
             "worlds": [w or "" for w in exp.worlds],
             "sides": list(scenario.side_ids),

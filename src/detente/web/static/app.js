@@ -34,7 +34,9 @@ async function api(method, path, body) {
   const opts = { method, headers: {} };
   if (body !== undefined) {
     opts.headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(body);
+    // Seeds go up to 2^64-1, beyond exact JavaScript numbers: a BigInt is written as a bare JSON integer.
+    opts.body = JSON.stringify(body, (k, v) => (typeof v === "bigint" ? `__bigint:${v}__` : v))
+      .replace(/"__bigint:(\d+)__"/g, "$1");
   }
   let res;
   try {
@@ -155,13 +157,15 @@ function buildForm(desc) {
   runs.max = Math.min(state.limits ? state.limits.max_runs : 20000, 20000);
   runs.value = Math.min(1000, Number(runs.max));
   $("runs-value").textContent = fmtInt(runs.value);
-  $("seed").value = desc.seed;
+  $("seed").value = desc.seed_text ?? String(desc.seed);
   clearFieldErrors();
 }
 
 function collectRequest(kind) {
-  const req = { kind, ...state.source, runs: Number($("runs").value), seed: Number($("seed").value) };
-  if (!Number.isInteger(req.seed) || req.seed < 0) delete req.seed;
+  const req = { kind, ...state.source, runs: Number($("runs").value) };
+  const seed = $("seed").value.trim();
+  if (/^[0-9]+$/.test(seed)) req.seed = BigInt(seed);  // exact; the server refuses seeds over 2^64-1
+  else if (seed) req.seed = seed;  // refused by the server with a message at the seed field
   const overrides = {};
   document.querySelectorAll("#knobs input[data-path]").forEach((inp) => {
     if (!inp.disabled && Number(inp.value) !== Number(inp.dataset.default)) overrides[inp.dataset.path] = Number(inp.value);
@@ -277,7 +281,7 @@ function drawSimulation(res, job) {
 
 function drawFactorial(res, job) {
   $("factorial-empty").hidden = true;
-  $("factorial-label").textContent = `— ${fmtInt(res.runs)} runs per cell, seed ${res.seed}`;
+  $("factorial-label").textContent = `— ${fmtInt(res.runs)} runs per cell, seed ${res.seed_text ?? res.seed}`;
   $("verdict").replaceChildren(...res.sentences.map((t) => el("li", { text: t })));
   const head = el("tr", {}, el("th", { class: "l", text: "world" }), el("th", { class: "l", text: "cell" }),
     el("th", { text: "P(strategic at horizon)" }), el("th", { text: "P(durable)" }), el("th", { text: "mean cooperation index" }),

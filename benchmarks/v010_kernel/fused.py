@@ -1,3 +1,4 @@
+# ruff: noqa
 """The whole time loop for one chunk of runs as one numba kernel, bit-identical to ``engine.step``.
 
 Each run is advanced month by month with its state in registers; draws come from the same
@@ -22,8 +23,8 @@ import numba
 import numpy as np
 from numba import njit
 
-from detente.engine.compile import ISSUE_FIELDS, SIDE_FIELDS, Compiled, Params, Structure
-from detente.engine.random import (  # the same constants as the numpy draws
+from .compile import ISSUE_FIELDS, SIDE_FIELDS, Compiled, Params, Structure
+from .random import (  # the same constants as the numpy draws
     _G_SITE,
     _G_STEP,
     _LOW32,
@@ -38,8 +39,8 @@ from detente.engine.random import (  # the same constants as the numpy draws
     _TWO_M53,
     run_keys,
 )
-from detente.engine.simulate import TRUST_BINS, ChunkOut, empty_totals, run_summaries, trust_edges_log_odds
-from detente.engine.step import thresholds
+from .simulate import TRUST_BINS, ChunkOut, empty_totals, run_summaries, trust_edges_log_odds
+from .step import thresholds
 
 if not os.environ.get("NUMBA_CACHE_DIR") and not os.access(Path(__file__).parent, os.W_OK):
     numba.config.CACHE_DIR = str(

@@ -1,3 +1,4 @@
+# ruff: noqa
 """Counter-based randomness: every draw is a pure function of (seed, run, step, site).
 
 SplitMix64's finaliser (Steele, Lea & Flood 2014) hashes a key chain seed → run → step → site, so a

@@ -1,20 +1,57 @@
-"""A scalar reference of the monthly step (theory.md §10.5), used only by tests.
+"""An independent oracle of the monthly step (theory.md §10.5), kept under tests/ (not a production copy).
 
-Written from the theory with plain Python floats and loops over (run, side, issue); it calls none of
-the numpy model functions. It reads the same ``Params`` and draws the same counter-based bits as
-``engine.step.step``, and writes every float expression in the same order, so the two agree bit for
-bit. The only transcendental, exp, goes through numpy's float64 exp (as the vectorised step does).
+Written from the theory with plain Python floats, lists and loops over (run, side, issue); it calls none
+of the model functions. It reads the same ``Params`` and draws the same counter-based bits as
+``detente.model.month.month`` and writes every float expression in the same order, so the two agree bit
+for bit. The only transcendental, exp, is libm's (``math.exp``), as in the compiled kernel.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from detente.engine.compile import Params, Structure
-from detente.engine.random import site_bits
-from detente.engine.step import INTENT, LOGIT, NOISE, Month, State, site
+from detente.rng import site_bits
+
+INTENT, NOISE, LOGIT = 0, 1, 2
+
+
+def site(side: int, issue: int, purpose: int, n_issues: int) -> int:
+    return (side * n_issues + issue) * 4 + purpose
+
+
+@dataclass(frozen=True)
+class State:
+    """Per-run state (n, ...): trust log-odds, cohort shares, types, grievances, own last moves."""
+
+    L: np.ndarray
+    h: np.ndarray
+    theta: np.ndarray
+    z: np.ndarray
+    a_prev: np.ndarray
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month's outputs (n, ...)."""
+
+    G: np.ndarray
+    a: np.ndarray
+    regime: np.ndarray
+    mutual: np.ndarray
+
+
+def initial_state(params: Params, n_issues: int) -> State:
+    """State before month 0."""
+    n = params.n
+    return State(
+        L=params.side["L0"].copy(), h=params.side["h0"].copy(), theta=params.theta0.copy(),
+        z=np.zeros((n, 2, n_issues), bool), a_prev=np.ones((n, 2, n_issues), bool),
+    )  # fmt: skip
+
 
 _TWO_M32 = 2.0**-32
 _TWO_M53 = 2.0**-53
@@ -39,7 +76,7 @@ def _u53(bits: int) -> float:
 
 
 def _exp(x: float) -> float:
-    return float(np.exp(np.float64(x)))
+    return math.inf if x > 709.782712893384 else math.exp(x)
 
 
 def _clip(x: float, lo: float, hi: float) -> float:
@@ -183,8 +220,8 @@ def _regime(G: list, strategic: np.ndarray) -> int:
 def _run_params(params: Params, i: int) -> dict:
     """Run i's parameters as plain Python floats and lists."""
     return {
-        "side": {name: [float(x) for x in arr[i]] for name, arr in params.side.items()},
-        "issue": {name: [float(x) for x in arr[i]] for name, arr in params.issue.items()},
+        "side": {name: [float(x) for x in params.side[name][i]] for name in params.side.dtype.names},
+        "issue": {name: [float(x) for x in params.issue[name][i]] for name in params.issue.dtype.names},
         "tau": [float(x) for x in params.tau[i]],
         "iota": [float(x) for x in params.iota[i]],
         "L_max": float(params.L_max[i]),

@@ -1,3 +1,4 @@
+# ruff: noqa
 """The vectorised monthly step over (runs, sides, issues): theory.md §10.5, steps 1–8.
 
 Pure: ``step(state, params, structure, t, keys_t)`` returns a new state and the month's outputs. Every
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detente.engine.compile import ISSUE_FIELDS, Params, Structure
-from detente.engine.random import site_bits, uniform53, uniform_hi, uniform_lo
-from detente.model.beliefs import biased_evidence, prob
-from detente.model.elites import relative_gains_weight
-from detente.model.games import (
+from .compile import ISSUE_FIELDS, Params, Structure
+from .random import site_bits, uniform53, uniform_hi, uniform_lo
+from .beliefs import biased_evidence, prob
+from .elites import relative_gains_weight
+from .games import (
     Payoffs,
     expected_cooperation,
     issue_payoffs,
@@ -24,7 +25,7 @@ from detente.model.games import (
     trust_threshold,
     would_exploit,
 )
-from detente.model.regime import issue_open, regime_label
+from .regime import issue_open, regime_label
 
 INTENT, NOISE, LOGIT = 0, 1, 2
 """Purposes of the per-(side, issue) draw sites: intention (exploit | forgive), noise (act | perceive), logit."""

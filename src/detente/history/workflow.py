@@ -1,0 +1,178 @@
+"""The history workflow: replay the coded record, fit it to the labelled years, compare with simulations.
+
+``fit_history`` and ``compare_history`` return results that convert to strict-JSON-ready dicts;
+``write_history`` writes their CSV and PNG files as one marked folder (see ``report.outputs``).
+The ``detente history`` command is a thin shell over these three functions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detente.errors import DetenteError, ScenarioError
+from detente.history.assimilate import Replay, Setup
+from detente.history.calibrate import Fit
+from detente.history.events import Periods
+
+_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+def check_date(field: str, value: str | None) -> str | None:
+    """``value`` if it is a calendar date 'YYYY-MM' or 'YYYY-MM-DD' (or None), else ``DetenteError``."""
+    if value is None:
+        return None
+    match = _DATE.fullmatch(value)
+    try:
+        if not match:
+            raise ValueError
+        _dt.date(int(match[1]), int(match[2]), int(match[3] or 1))
+    except ValueError:
+        raise DetenteError(
+            f"{field}: expected a calendar date YYYY-MM or YYYY-MM-DD, got {value!r}"
+        ) from None
+    return value
+
+
+@dataclass
+class HistoryFit:
+    """A replay of the record at the fitted gamma and 1991 beliefs, and at the scenario's stored values."""
+
+    scenario: Any
+    setup: Setup
+    periods: Periods
+    fit: Fit
+    replay: Replay
+    current: Replay
+
+    def paths_frame(self) -> Any:
+        """One row per month of the fitted replay, with the date each month's value stands for."""
+        frame = self.replay.to_pandas()
+        frame.insert(1, "date", [str(d) for d in month_ends(self.setup)])
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """Sources, window, the fit (agreement, fitted values, baselines, per year) and the stored values."""
+        from detente.report.jsondata import plain
+
+        st, cur = self.setup, self.current
+        inside = (st.table.date >= st.start) & (st.table.date <= st.until)
+        return plain(
+            {
+                "scenario": self.scenario.name,
+                "events": st.table.source,
+                "periods": self.periods.source,
+                "window": {"start": str(st.start), "until": str(st.until)},
+                "events_used": int((st.observer >= 0).sum()),
+                "events_unattributed": [str(e) for e in st.table.event_id[(st.observer < 0) & inside]],
+                **self.fit.summary(),
+                "scenario_values": {
+                    "gamma": float(self.scenario.history.gamma),
+                    "p_start": {s: float(p) for s, p in zip(cur.setup.sides, cur.p_start, strict=True)},
+                    "starting_trust": cur.final(),
+                },
+            }
+        )
+
+
+def fit_history(
+    scenario: Any,
+    events: str | Path | None = None,
+    periods: str | Path | None = None,
+    start: str | None = None,
+    until: str | None = None,
+    n_boot: int = 400,
+) -> HistoryFit:
+    """Replay ``events`` (default: the scenario's) from ``start`` to ``until`` and fit the labelled years."""
+    from detente.history.assimilate import load_table, prepare, replay
+    from detente.history.calibrate import calibrate
+    from detente.history.events import load_periods
+    from detente.scenario.load import load_scenario
+
+    sc = load_scenario(scenario)
+    if sc.history is None:
+        raise ScenarioError(
+            f"{sc.name}: the scenario has no 'history' section (actor codes → sides); see docs/history.md"
+        )
+    check_date("--start", start)
+    check_date("--until", until)
+    table = load_table(sc, events) if events else None
+    setup = prepare(sc, table, start, until)
+    per = load_periods(periods if periods else sc.history.periods)
+    fit = calibrate(sc, per, setup=setup, n_boot=n_boot)
+    rep = replay(sc, setup=setup, gamma=fit.gamma, p_start=fit.p_start)
+    return HistoryFit(sc, setup, per, fit, rep, replay(sc, setup=setup))
+
+
+@dataclass
+class HistoryComparison:
+    """The record and a simulated ensemble as monthly event tone (``history.projection``)."""
+
+    runs: int
+    world: str | None
+    frame: Any
+    title: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Mean tone (Goldstein per event) and events per month, record vs simulated."""
+        rec = self.frame[self.frame.source == "record"]
+        sim = self.frame[self.frame.source == "simulated"]
+        return {
+            "runs": self.runs,
+            "record_mean_tone": float(np.nansum(rec.goldstein_sum) / max(rec.events.sum(), 1)),
+            "simulated_mean_tone": float(np.nansum(sim.goldstein_sum) / max(sim.events.sum(), 1e-12)),
+            "record_events_per_month": float(rec.events.mean()),
+            "simulated_events_per_month": float(sim.events.mean()),
+        }
+
+
+def compare_history(
+    fitted: HistoryFit, runs: int = 200, seed: int | None = None, world: str | None = None
+) -> HistoryComparison:
+    """Simulate the scenario (keeping paths) and project its runs and the record onto event tone."""
+    from detente.engine.simulate import simulate
+    from detente.history.projection import comparison_frame, project_record, project_result
+
+    sc, setup = fitted.scenario, fitted.setup
+    result = simulate(sc, runs=runs, seed=seed, world=world, paths=True)
+    frame = comparison_frame(project_record(setup), project_result(result))
+    title = (
+        f"Cooperation–conflict tone: coded record {setup.months[0]}–{setup.months[-1]} and {runs} simulated "
+        f"runs of {sc.name}{f' ({world})' if world else ''}, {result.compiled.structure.start} onward"
+    )
+    return HistoryComparison(runs, world, frame, title)
+
+
+def write_history(
+    out: Path | str, fitted: HistoryFit, comparison: HistoryComparison | None = None, field: str = "--out"
+) -> dict[str, str]:
+    """Write the trust paths (CSV, PNG) and the comparison (CSV, PNG) into the marked folder ``out``."""
+    from detente.history.plots import compare_figure, save, trust_figure
+    from detente.report.outputs import report_folder
+
+    out = Path(out)
+    names = {"paths_csv": "history_paths.csv", "trust_png": "history_trust.png"}
+    if comparison is not None:
+        names.update(compare_csv="history_compare.csv", compare_png="history_compare.png")
+    with report_folder(out, kind="history", scenario=fitted.scenario.name, field=field) as tmp:
+        fitted.paths_frame().to_csv(tmp / names["paths_csv"], index=False)
+        save(trust_figure(fitted.replay, fitted.fit), tmp / names["trust_png"])
+        if comparison is not None:
+            comparison.frame.to_csv(tmp / names["compare_csv"], index=False)
+            save(compare_figure(comparison.frame, comparison.title), tmp / names["compare_png"])
+    return {key: str(out / name) for key, name in names.items()}
+
+
+def month_ends(setup: Setup) -> list[Any]:
+    """The last day of each replayed month (the last one is the replay's target date)."""
+    ends = [
+        (np.datetime64(m, "M") + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+        for m in setup.months
+    ]
+    ends[-1] = min(ends[-1], setup.until)
+    return ends
