@@ -282,6 +282,17 @@ class TestEngineLearningFacts(FactBase):
         assert r[240] == pytest.approx(0.329055, abs=TOL)
         assert r[232] > 1 / 3 > r[233]  # crossing at 19.3642 years = month 232.4
 
+    def test_F20_leadership_change_cuts_the_cohort(self, backend, scenario):
+        cell = scenario.cell("spiral").apply(
+            {"horizon": 4, "levers.leadership": [{"side": "R", "date": "2009-09", "dh": 0.5}]}
+        )
+        eta_m = Compiled(cell, 1).draw(np.arange(1)).side["eta_m"][0]
+        h = detente.simulate(cell, runs=2, seed=1, paths=True, backend=backend).paths["h"][0]
+        assert h[1, R] == pytest.approx(h[0, R] * (1 - eta_m[R]), abs=1e-15)
+        assert h[2, R] == pytest.approx(h[1, R] * (1 - eta_m[R]) * 0.5, abs=1e-15)  # month 2: h <- h*(1 - dh)
+        assert h[2, W] == pytest.approx(h[1, W] * (1 - eta_m[W]), abs=1e-15)  # only the side that changed
+        assert h[3, R] == pytest.approx(h[2, R] * (1 - eta_m[R]), abs=1e-15)
+
     def test_L0_is_log_odds_of_p0(self, scenario):
         P = Compiled(scenario.cell("spiral"), 1).draw(np.arange(2))
         assert P.side["L0"][0] == pytest.approx(

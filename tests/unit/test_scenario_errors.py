@@ -186,7 +186,7 @@ def test_unknown_condition_or_world_name():
     with pytest.raises(ScenarioError) as info:
         sc.cell("nowhere")
     assert info.value.problems == [
-        "unknown world 'nowhere'; this scenario has: spiral, deterrence, uncertain"
+        "unknown world 'nowhere'; scenario 'reset-2009' has: spiral, deterrence, uncertain"
     ]
     with pytest.raises(ScenarioError) as info:
         detente.simulate(sc, runs=5, conditions=("inclusion", "détente"))

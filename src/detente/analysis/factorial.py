@@ -210,8 +210,8 @@ def experiment(
 
     Cells are evaluated by the experiments runner (``evaluate_cells``): concurrently, all with ``seed``.
     """
-    from detente.experiments.models import variant_problems
     from detente.experiments.runner import evaluate_cells
+    from detente.scenario.overrides import variant_problems
 
     sc = load_scenario(scenario)
     conds = tuple(sc.conditions) if conditions is None else tuple(conditions)

@@ -62,8 +62,10 @@ def serve(
     """Serve the web explorer: pick a scenario, move sliders, run jobs, read the factorial verdict."""
     if not 0 <= port <= 65535:
         fail(f"--port: expected 0..65535, got {port}")
-    if max_jobs < 1 or max_queue < 0:
-        fail("--max-jobs: expected at least 1; --max-queue: expected 0 or more")
+    if max_jobs < 1:
+        fail(f"--max-jobs: expected at least 1, got {max_jobs}")
+    if max_queue < 0:
+        fail(f"--max-queue: expected 0 or more, got {max_queue}")
     if not 0 <= shutdown_grace <= 600:
         fail(f"--shutdown-grace: expected 0 to 600 seconds, got {shutdown_grace}")
     if not results_dir.is_dir():

@@ -25,7 +25,7 @@ from detente.model.beliefs import (
     separating_cost,
 )
 from detente.model.elites import monthly_hazard
-from detente.model.equation import vectorised
+from detente.model.equation import pure, vectorised
 from detente.rng import PARAM_STEP, run_keys, site_bits, step_keys, uniform53
 from detente.scenario.distributions import is_distribution
 from detente.scenario.schema import Scenario, month_index
@@ -192,12 +192,12 @@ class Compiled:
             s, base = sc.sides[sid], f"sides.{sid}"
             cols["h0"].append(value(s.elite.h0, f"{base}.elite.h0"))
             eta = value(s.elite.eta, f"{base}.elite.eta")
-            cols["eta_m"].append(monthly_hazard.py_func(eta))
+            cols["eta_m"].append(pure(monthly_hazard)(eta))
             cols["r_old"].append(value(s.elite.r_old, f"{base}.elite.r_old"))
             cols["r_new"].append(value(s.elite.r_new, f"{base}.elite.r_new"))
             p0 = self.initial_trust.get(sid) if s.belief.p0 == "from_history" else None
             p = np.full(n, float(p0)) if p0 is not None else value(s.belief.p0, f"{base}.belief.p0")
-            cols["L0"].append(log_odds.py_func(p))
+            cols["L0"].append(pure(log_odds)(p))
             p_start.append(p)
             for name in ("eps", "mu", "rho", "q"):
                 cols[name].append(value(getattr(s.behaviour, name), f"{base}.behaviour.{name}"))
@@ -237,7 +237,7 @@ class Compiled:
         tau = self._schedule(sc.schedules.threat, "schedules.threat", value, n)
         iota = self._schedule(sc.schedules.inclusion, "schedules.inclusion", value, n)
 
-        o_B, o_M = observation_likelihoods.py_func(side["eps"], side["rho"], side["mu"])
+        o_B, o_M = pure(observation_likelihoods)(side["eps"], side["rho"], side["mu"])
         with np.errstate(divide="ignore", invalid="ignore"):
             ell_C = _move_evidence(True, o_B, o_M, EVIDENCE_CAP)
             ell_D = _move_evidence(False, o_B, o_M, EVIDENCE_CAP)
@@ -248,7 +248,7 @@ class Compiled:
             sig = sc.levers.signals[i]
             size = value(sig.size, f"{base}.size")
             delta = value(sig.delta, f"{base}.delta")
-            x_star = separating_cost.py_func(issue_arr["P0"][:, k], issue_arr["T_M"][:, k], delta)
+            x_star = pure(separating_cost)(issue_arr["P0"][:, k], issue_arr["T_M"][:, k], delta)
             sig_sep.append(size >= x_star)
             sig_mimic.append(np.log(value(sig.mimic, f"{base}.mimic")))
         ev = []
@@ -258,13 +258,11 @@ class Compiled:
             if e.lr is not None:
                 log_lr = np.log(value(e.lr, f"{base}.lr"))
             else:
-                log_lr = event_log_lr.py_func(
-                    value(e.goldstein, f"{base}.goldstein"), float(e.valence), gamma
-                )
+                log_lr = pure(event_log_lr)(value(e.goldstein, f"{base}.goldstein"), float(e.valence), gamma)
             occurs = uniform53(site_bits(keys, path_site(f"{base}.occurs"))) < value(
                 e.probability, f"{base}.probability"
             )
-            ev.append(np.where(occurs, event_evidence.py_func(log_lr), 0.0))
+            ev.append(np.where(occurs, pure(event_evidence)(log_lr), 0.0))
 
         def block(parts: list[np.ndarray], dtype: Any = float) -> np.ndarray:
             return np.stack(parts, axis=1).astype(dtype) if parts else np.zeros((n, 0), dtype=dtype)

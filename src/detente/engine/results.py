@@ -42,7 +42,7 @@ class Aggregates:
     mutual_coop: np.ndarray  # (K, T)
     trust_quantiles: np.ndarray  # (2, 5, T)
     trust_mean: np.ndarray  # (2, T), from the histogram (bin centres)
-    ci: np.ndarray  # (T,) mean cooperation index
+    ci: np.ndarray  # (T,) mean cooperation index (a drawn weight omega enters at its mean; per-run mean_ci uses each run's own)
     runs: int
 
 

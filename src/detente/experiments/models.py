@@ -12,13 +12,13 @@ import importlib.util
 import json
 import math
 import re
-from collections.abc import Iterable
 from typing import Any, Protocol
 
 import numpy as np
 
 from detente.errors import DetenteError, ExperimentError
 from detente.experiments.spec import Experiment, Outcome
+from detente.scenario.overrides import variant_problems
 
 STAT_FUNCS = {
     "mean": np.mean,
@@ -236,24 +236,6 @@ _MODELS: dict[str, str] = {
 
 _METHODS = ("prepare", "check", "content", "evaluate")
 _TARGET = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
-
-
-def variant_problems(
-    scenario: Any, worlds: Iterable[str | None] = (), conditions: Iterable[str] = ()
-) -> list[str]:
-    """Unknown worlds and conditions of ``scenario``, one message each (the one check shared by the
-    experiments runner and the factorial)."""
-    problems = [
-        f"unknown world {w!r}; scenario {scenario.name!r} has: {', '.join(scenario.worlds) or 'none'}"
-        for w in worlds
-        if w is not None and w not in scenario.worlds
-    ]
-    problems += [
-        f"unknown condition {c!r}; scenario {scenario.name!r} has: {', '.join(scenario.conditions) or 'none'}"
-        for c in conditions
-        if c not in scenario.conditions
-    ]
-    return problems
 
 
 def model_problem(name: str) -> str | None:

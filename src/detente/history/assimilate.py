@@ -27,6 +27,7 @@ from detente.errors import ScenarioError
 from detente.history.context import Context, build_context, month_labels, point, regimes
 from detente.history.events import BUNDLED_EVENTS, EventTable, data_path, load_events
 from detente.model.beliefs import event_evidence, event_log_lr, hostile_weight
+from detente.model.equation import pure
 from detente.scenario.schema import History, Scenario, month_index
 
 DEFAULT_P_START = 0.5
@@ -154,13 +155,13 @@ def prepare(
         dtype=np.int64,
     )
     has_lr = ~np.isnan(table.lr)
-    per_gamma = event_log_lr.py_func(np.nan_to_num(table.goldstein), table.valence, 1.0)
-    unit = np.where(has_lr, 0.0, event_evidence.py_func(per_gamma))
+    per_gamma = pure(event_log_lr)(np.nan_to_num(table.goldstein), table.valence, 1.0)
+    unit = np.where(has_lr, 0.0, pure(event_evidence)(per_gamma))
     with np.errstate(divide="ignore"):
-        fixed = np.where(has_lr, event_evidence.py_func(np.log(np.where(has_lr, table.lr, 1.0))), 0.0)
+        fixed = np.where(has_lr, pure(event_evidence)(np.log(np.where(has_lr, table.lr, 1.0))), 0.0)
     used = observer >= 0
     bias = np.ones(len(table))
-    bias[used] = hostile_weight.py_func(beta[observer[used]], ctx.h[observer[used], ev_month[used]])
+    bias[used] = pure(hostile_weight)(beta[observer[used]], ctx.h[observer[used], ev_month[used]])
     A = np.zeros((2, len(months)))
     F = np.zeros((2, len(months)))
     for s in range(2):

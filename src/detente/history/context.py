@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from detente.model.elites import cohort_share, relative_gains_weight
-from detente.model.equation import vectorised
+from detente.model.equation import pure, vectorised
 from detente.model.games import expected_cooperation, payoffs, trust_threshold, would_exploit
 from detente.model.regime import regime_label
 from detente.scenario.distributions import is_distribution
@@ -50,7 +50,7 @@ def cohort_path(scenario: Scenario, months: list[str]) -> np.ndarray:
         h0, eta = point(elite.h0), point(elite.eta)
         if mode == "backcast":
             years = np.array([month_index(scenario.start, m) for m in months]) / 12.0
-            out[s] = np.minimum(1.0, cohort_share.py_func(h0, eta, years))
+            out[s] = np.minimum(1.0, pure(cohort_share)(h0, eta, years))
         else:
             out[s] = h0
     return out
@@ -91,7 +91,7 @@ def build_context(scenario: Scenario, months: list[str]) -> Context:
     kappa_tau = point(scenario.kappa_tau)
     r = np.stack(
         [
-            relative_gains_weight.py_func(
+            pure(relative_gains_weight)(
                 h[s],
                 point(scenario.sides[sid].elite.r_old),
                 point(scenario.sides[sid].elite.r_new),
@@ -115,7 +115,7 @@ def build_context(scenario: Scenario, months: list[str]) -> Context:
                 point(inc.S_incl) if inc else point(spec.S), bool(inc is not None and inc.invited == sid),
             )  # fmt: skip
             t_star[s, k] = vectorised(trust_threshold)(Rp, TBp, Pp, Sp)
-            exploit[s, k] = would_exploit.py_func(TMp, Rp)
+            exploit[s, k] = pure(would_exploit)(TMp, Rp)
     rho = np.array([point(scenario.sides[sid].behaviour.rho) for sid in sides])
     strategic = np.array([scenario.issues[i].kind == "strategic" for i in issues])
     return Context(months, h, r, tau, iota, t_star, exploit, rho, strategic, issues)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from detente.model.equation import equation, vectorised
+from detente.model.equation import equation, pure, vectorised
 
 _EXP_MAX = 709.782712893384
 """ln of the largest float64: above it exp overflows (inf, as in compiled code, not OverflowError)."""
@@ -129,7 +129,7 @@ def learn(L, gain, L_max):
 
 def bayes_posterior(p: ArrayLike, lr: ArrayLike) -> np.ndarray:
     """Posterior trust after evidence with likelihood ratio lr = Pr(e|M)/Pr(e|B) (theory §1.4, F7)."""
-    L = log_odds.py_func(np.asarray(p, dtype=float)) + event_evidence.py_func(np.log(lr))
+    L = pure(log_odds)(np.asarray(p, dtype=float)) + pure(event_evidence)(np.log(lr))
     return vectorised(prob)(L)
 
 

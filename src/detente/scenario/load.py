@@ -61,6 +61,10 @@ def bundled_path(name: str) -> Path:
 
 def resolve_source(source: str | Path) -> Path:
     """A file path for a bundled name or a path; unknown names list the bundled ones."""
+    if not str(source).strip():
+        raise ScenarioError(
+            "scenario: expected a scenario file (YAML or TOML) or a bundled name, got an empty name"
+        )
     path = Path(source)
     try:
         if path.is_file():

@@ -7,6 +7,7 @@ class is taken from the scenario itself, so this module does not import the sche
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -85,20 +86,34 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], origin: str =
     return _validate(type(scenario), data, origin)
 
 
+def variant_problems(
+    scenario: Any, worlds: Iterable[str | None] = (), conditions: Iterable[str] = ()
+) -> list[str]:
+    """Unknown worlds and conditions of ``scenario``, one message each (the one check, used by cells, the
+    experiments runner, the factorial and the web)."""
+    problems = [
+        f"unknown world {w!r}; scenario {scenario.name!r} has: {', '.join(scenario.worlds) or 'none'}"
+        for w in worlds
+        if w is not None and w not in scenario.worlds
+    ]
+    problems += [
+        f"unknown condition {c!r}; scenario {scenario.name!r} has: {', '.join(scenario.conditions) or 'none'}"
+        for c in conditions
+        if c not in scenario.conditions
+    ]
+    return problems
+
+
 def apply_variants(scenario: Scenario, world: str | None, conditions: tuple[str, ...]) -> Scenario:
     """The scenario of one cell: the world's overrides, then each condition's, in order."""
+    problems = variant_problems(scenario, [world], conditions)
+    if problems:
+        raise ScenarioError(problems)
     data = scenario.model_dump(mode="json")
     steps: list[tuple[str, dict[str, Any]]] = []
     if world is not None:
-        if world not in scenario.worlds:
-            raise ScenarioError(
-                f"unknown world {world!r}; this scenario has: {', '.join(scenario.worlds) or 'none'}"
-            )
         steps.append((f"worlds.{world}.set", scenario.worlds[world].set))
     for name in conditions:
-        if name not in scenario.conditions:
-            known = ", ".join(scenario.conditions) or "none"
-            raise ScenarioError(f"unknown condition {name!r}; this scenario has: {known}")
         steps.append((f"conditions.{name}.set", scenario.conditions[name].set))
     for origin, overrides in steps:
         try:

@@ -232,8 +232,8 @@ def _scenario(body: m.ScenarioSource, limits: Limits) -> Any:
 
 def _job_spec(body: m.JobRequest, limits: Limits, backend: str) -> tuple[dict[str, Any], int, str, list[str]]:
     """Validate a job request into a worker spec, its total runs and label; problems raise ApiError."""
-    from detente.experiments.models import variant_problems
     from detente.scenario.knobs import with_knobs
+    from detente.scenario.overrides import variant_problems
 
     base = _scenario(body, limits)
     try:
