@@ -28,6 +28,7 @@ from pydantic import (
 from detente.errors import DetenteError, ExperimentError
 from detente.limits import check_seed, env_name, limits, over_limit
 from detente.scenario.distributions import Distribution
+from detente.scenario.errors import data_path
 from detente.scenario.load import read_document
 
 _BUILTIN = "detente.experiments.builtin"
@@ -448,21 +449,11 @@ def _format(exc: ValidationError, data: Any, origin: str, lines: dict[tuple[Any,
     return problems
 
 
+def _is_tag(part: str) -> bool:
+    """A pydantic location part that is a union/validator tag, not a key of the experiment file."""
+    return part in _TAGS or part.startswith(("function-", "literal[", "tuple["))
+
+
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """The part of a pydantic error location naming real keys or indices of the input."""
-    path: list[Any] = []
-    node = data
-    for part in loc:
-        if (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
-            path.append(part)
-            node = node[part]
-        elif isinstance(part, str) and (
-            part in _TAGS or part.startswith(("function-", "literal[", "tuple["))
-        ):
-            continue
-        elif isinstance(node, dict) and isinstance(part, str):
-            path.append(part)
-            node = None
-    return tuple(path)
+    return data_path(data, loc, _is_tag)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -27,7 +28,7 @@ def error_items(exc: ValidationError, data: Any, root: type[BaseModel]) -> list[
     """(field path in ``data``, what was expected) for each problem, keys named as written."""
     grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for err in exc.errors(include_url=False):
-        grouped.setdefault(_data_path(data, err["loc"]), []).append(err)
+        grouped.setdefault(data_path(data, err["loc"]), []).append(err)
     items: list[tuple[tuple[Any, ...], str]] = []
     for path, errs in grouped.items():
         items.extend(_messages(errs, path, data, root))
@@ -67,8 +68,12 @@ def shown(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else f"{text[: width - 5]}…{text[-4:]}"
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The part of a pydantic error location that names real keys/indices of the input."""
+def data_path(
+    data: Any, loc: tuple[Any, ...], is_tag: Callable[[str], bool] | None = None
+) -> tuple[Any, ...]:
+    """The part of a pydantic error location that names real keys/indices of the input (``is_tag`` says
+    which location parts are pydantic's union/validator tags rather than keys)."""
+    is_tag = is_tag or _is_tag
     path: list[Any] = []
     node = data
     for part in loc:
@@ -77,7 +82,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
         ):
             path.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):
+        elif isinstance(node, dict) and isinstance(part, str) and not is_tag(part):
             path.append(part)  # a missing or unknown key
             node = None
     return tuple(path)
