@@ -35,7 +35,7 @@ def test_toggle_a_condition_run_a_job_and_see_the_plots(web_page, tmp_path):
     assert (
         page.eval_on_selector("#plot-trust", "e => e.data.length") == 10
     )  # 2 sides x (2 bands x 2 + median)
-    assert page.locator("#plot-regimes .main-svg").count() >= 1
+    assert page.eval_on_selector("#plot-regimes", "e => e.data.length") == 3  # strategic, tactical, frozen
     assert page.locator("#summary .card").count() == 5
     page.screenshot(path=str(tmp_path / "simulation.png"), full_page=True)
     assert (tmp_path / "simulation.png").stat().st_size > 10_000
