@@ -37,23 +37,17 @@ class ChunkOut:
     summaries: dict[str, np.ndarray]  # each (n, ...) per run
     paths: dict[str, np.ndarray] | None = None
 
-    def add(self, other: ChunkOut) -> None:
-        """Add another chunk's counts to these (summaries and paths are concatenated by the caller)."""
+    def add(self, other: ChunkOut | Sink) -> None:
+        """Add another chunk's (or thread slice's) counts to these; summaries and paths are the caller's."""
         self.regime_counts += other.regime_counts
         self.open_counts += other.open_counts
         self.mutual_counts += other.mutual_counts
         self.trust_hist += other.trust_hist
 
 
-def empty_totals(T: int, K: int, bins: int = TRUST_BINS) -> ChunkOut:
+def empty_totals(T: int, K: int) -> ChunkOut:
     """Zero aggregates to accumulate chunks into."""
-    return ChunkOut(
-        regime_counts=np.zeros((3, T), np.int64),
-        open_counts=np.zeros((K, T), np.int64),
-        mutual_counts=np.zeros((K, T), np.int64),
-        trust_hist=np.zeros((2, T, bins), np.int64),
-        summaries={},
-    )
+    return ChunkOut(*slice_counts(T, K, np.int64), summaries={})
 
 
 class Sink(NamedTuple):

@@ -18,6 +18,7 @@ from numba import njit
 from detente.engine.chunk import (
     ChunkOut,
     Sink,
+    empty_totals,
     finish_run,
     new_sink,
     paths_of,
@@ -130,12 +131,9 @@ def run_chunk(
         work(0)
     else:
         list(_pool(workers).map(work, range(workers)))
-    out = ChunkOut(*slice_counts(T, K, np.int64), summaries={})
+    out = empty_totals(T, K)
     for part in sinks:
-        out.regime_counts += part.regime_counts
-        out.open_counts += part.open_counts
-        out.mutual_counts += part.mutual_counts
-        out.trust_hist += part.trust_hist
+        out.add(part)
     out.summaries = run_summaries(P.runs, P.theta0, sink)
     out.paths = paths_of(sink) if want_paths else None
     return out

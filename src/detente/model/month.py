@@ -205,7 +205,7 @@ def observe_and_learn(s, P, i):
                 ell, (not seen) and (not s.a_prev[side, k]), sd["alpha"], sd["beta"], s.h[side]
             )
             g = learning_gain(sd["kappa"], ell, s.G[k] and s.e[other, k])
-            gain = g if k == 0 else gain + g
+            gain += g
         s.L[side] = learn(s.L[side], gain, P.L_max[i])
 
 

@@ -32,6 +32,6 @@ def cooperation_index(coop_a, coop_b, omega):
     total = 0.0
     for k in range(omega.shape[0]):
         term = omega[k] * (1.0 if (coop_a[k] and coop_b[k]) else 0.0)
-        ci = term if k == 0 else ci + term
-        total = omega[k] if k == 0 else total + omega[k]
+        ci += term
+        total += omega[k]
     return ci / total
