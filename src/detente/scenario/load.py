@@ -130,7 +130,7 @@ def validate_mapping(
         items = error_items(exc, data, Scenario)
         texts = {(dotted(path), text) for path, text in items}
         fields = {field for field, _ in texts}
-        for extra in _reference_problems(data):
+        for extra in reference_problems(data):
             field, _, text = extra.partition(": ")
             if field in fields and any(f == field and text in t for f, t in texts):
                 continue  # already reported by a model validator
@@ -141,14 +141,6 @@ def validate_mapping(
     if problems:
         raise ScenarioError(_capped(problems))
     return scenario
-
-
-def _reference_problems(data: dict[str, Any]) -> list[str]:
-    """Cross-field problems of raw data; odd values (lists where names belong) are left to the field errors."""
-    try:
-        return reference_problems(data)
-    except (TypeError, ValueError, AttributeError, KeyError):
-        return []
 
 
 def _check_shape(data: Any, origin: str, lines: Lines) -> None:
