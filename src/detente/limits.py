@@ -79,16 +79,26 @@ def limits() -> Limits:
 
 
 def over_limit(field: str, limit: str, value: int | float, what: str = "") -> str | None:
-    """A message if ``value`` exceeds limit ``limit`` (named by ``field`` in the message), else None."""
+    """A message if ``value`` exceeds limit ``limit`` (named by ``field`` in the message), else None.
+
+    Integers too large for a float are compared exactly and shown by their number of digits."""
     bound = getattr(limits(), limit)
     finite = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
-    if not finite or value > bound:
-        shown = f"{value:,}" if isinstance(value, int) else str(value)
-        return (
-            f"{field}: {shown}{' ' + what if what else ''} is over the limit of {bound:,}; "
-            f"set {env_name(limit)} to raise it"
-        )
-    return None
+    if finite and value <= bound:
+        return None
+    if isinstance(value, int) and value > 10**30:
+        shown = f"a {len(str(value))}-digit number of {what}" if what else f"a {len(str(value))}-digit number"
+    else:
+        shown = (f"{value:,}" if isinstance(value, int) else str(value)) + (f" {what}" if what else "")
+    return f"{field}: {shown} is over the limit of {bound:,}; set {env_name(limit)} to raise it"
+
+
+def cost_problem(
+    field: str, runs: int, months: int, issues: int, units: int, unit: str = "cells"
+) -> str | None:
+    """A message if runs x months x issues x ``units`` (cells or design points) is over the cost limit."""
+    what = f"run-months-issues ({runs:,} runs x {months} months x {issues} issues x {units:,} {unit})"
+    return over_limit(field, "cost", runs * months * issues * units, what)
 
 
 def check_limit(field: str, limit: str, value: int | float, what: str = "") -> None:

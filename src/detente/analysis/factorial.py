@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from detente.errors import DetenteError
+from detente.limits import check_seed, cost_problem, over_limit
 from detente.scenario.load import load_scenario
 from detente.scenario.schema import Scenario
 
@@ -197,6 +198,16 @@ class ExperimentResult:
         return lines
 
 
+def _check_size(sc: Scenario, k: int, n_worlds: int, runs: int) -> None:
+    """Refuse a factorial too large to run (2^k cells, runs, cost) before any cell is planned."""
+    problem = over_limit("conditions", "conditions", k, "conditions (2^k cells)") or over_limit(
+        "runs", "runs", runs, "runs per cell"
+    )
+    problem = problem or cost_problem("runs", runs, sc.horizon, len(sc.issues), n_worlds * 2**k)
+    if problem:
+        raise DetenteError(problem)
+
+
 def experiment(
     scenario: Scenario | str | Any,
     conditions: Sequence[str] | None = None,
@@ -221,7 +232,8 @@ def experiment(
     if problems:
         raise DetenteError(problems)
     n = sc.runs if runs is None else int(runs)
-    s = sc.seed if seed is None else int(seed)
+    s = sc.seed if seed is None else check_seed("seed", seed)
+    _check_size(sc, len(conds), len(wlds), n)
     subsets = [c for r in range(len(conds) + 1) for c in itertools.combinations(conds, r)]
     plan = [(world, subset) for world in wlds for subset in subsets]
     results = evaluate_cells(sc, plan, n, s, progress=progress, backend=backend)

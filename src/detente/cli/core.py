@@ -58,18 +58,16 @@ def _check_numbers(runs: int | None, seed: int | None) -> None:
         check_seed("--seed", seed)
 
 
-def _check_cost(sc: Any, runs: int | None, cells: int) -> None:
-    """Refuse a command whose runs × months × issues × cells is over the cost limit (before simulating)."""
-    from detente.limits import check_limit
+def _check_cost(sc: Any, runs: int | None) -> None:
+    """Refuse a one-cell command whose runs × months × issues is over the cost limit (before simulating)."""
+    from detente.errors import DetenteError
+    from detente.limits import check_limit, cost_problem
 
     n, field = (sc.runs, "runs") if runs is None else (runs, "--runs")
     check_limit(field, "runs", n, "runs per cell")
-    check_limit(
-        field,
-        "cost",
-        n * sc.horizon * len(sc.issues) * cells,
-        f"run-months-issues ({n:,} runs x {sc.horizon} months x {len(sc.issues)} issues x {cells} cells)",
-    )
+    problem = cost_problem(field, n, sc.horizon, len(sc.issues), 1)
+    if problem:
+        raise DetenteError(problem)
 
 
 def _backend_kw(backend: str | None) -> dict[str, str]:
@@ -107,16 +105,12 @@ def run(
     try:
         _check_numbers(runs, seed)
         from detente.analysis.factorial import experiment
-        from detente.limits import check_limit
         from detente.report.cells import experiment_dict
         from detente.report.html import check_target, write_report
         from detente.scenario.load import load_scenario
 
         sc = load_scenario(scenario)
         check_target(out, sc.name)
-        k = len(condition) if condition else len(sc.conditions)
-        check_limit("--condition" if condition else "conditions", "conditions", k, "conditions (2^k cells)")
-        _check_cost(sc, runs, (len(world) if world else max(1, len(sc.worlds))) * 2**k)
         with _progress(not json_out) as bar:
             exp = experiment(
                 sc,
@@ -202,7 +196,7 @@ def simulate_cmd(
         if plot is not None and plot.suffix.lower() not in PLOT_FORMATS:
             fail(f"--plot: {plot}: expected a file ending in {', '.join(PLOT_FORMATS)}")
         sc = load_scenario(scenario)
-        _check_cost(sc, runs, 1)
+        _check_cost(sc, runs)
         with _progress(not json_out) as bar:
             res = simulate(
                 sc,

@@ -145,13 +145,12 @@ class DetenteModel:
 
 def sweep_cost_problems(experiment: Experiment, base: Any) -> list[str]:
     """The whole sweep's runs x months x issues x points against the cost limit (checked before any work)."""
-    from detente.experiments.spec import design_rows, n_cells, size_problem
+    from detente.experiments.spec import design_rows, n_cells
+    from detente.limits import cost_problem
 
     spec = experiment.spec
     points = design_rows(spec) * n_cells(spec)
-    months, issues = int(base.horizon), len(base.issues)
-    what = f"run-months-issues ({spec.runs:,} runs x {months} months x {issues} issues x {points:,} points)"
-    problem = size_problem("runs", "cost", spec.runs * months * issues * points, what)
+    problem = cost_problem("runs", spec.runs, int(base.horizon), len(base.issues), points, "points")
     return [f"{experiment.where('runs')}: {problem.removeprefix('runs: ')}"] if problem else []
 
 

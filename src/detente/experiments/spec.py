@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from detente.errors import DetenteError, ExperimentError
-from detente.limits import check_seed, env_name, limits, over_limit
+from detente.limits import check_seed, over_limit
 from detente.scenario.distributions import Distribution
 from detente.scenario.errors import data_path
 from detente.scenario.load import read_document
@@ -52,17 +52,6 @@ def _seed(value: Any) -> int:
         return check_seed("seed", value)
     except DetenteError as exc:
         raise ValueError(exc.problems[0].removeprefix("seed: ")) from None
-
-
-def size_problem(field: str, limit: str, value: int, what: str) -> str | None:
-    """``over_limit`` for sizes that may be integers too large for a float (``runs: 1e400`` written out)."""
-    bound = getattr(limits(), limit)
-    if value > 10**300:
-        return (
-            f"{field}: a {len(str(value))}-digit number of {what} is over the limit of {bound:,}; "
-            f"set {env_name(limit)} to raise it"
-        )
-    return over_limit(field, limit, value, what)
 
 
 Count = Annotated[int, BeforeValidator(_not_bool)]
@@ -256,16 +245,16 @@ class ExperimentSpec(_Model):
 
     def _size_problems(self) -> list[str]:
         """Sizes checked before any allocation: runs per point, crossed conditions, design points."""
-        problems = [p for p in [size_problem("runs", "runs", self.runs, "runs per point")] if p]
+        problems = [p for p in [over_limit("runs", "runs", self.runs, "runs per point")] if p]
         crossed = len(self.cross.conditions or []) if self.cross else 0
-        too_many = size_problem("cross.conditions", "conditions", crossed, "crossed conditions (2^k cells)")
+        too_many = over_limit("cross.conditions", "conditions", crossed, "crossed conditions (2^k cells)")
         if too_many:
             return [*problems, too_many]
         rows, cells = design_rows(self), n_cells(self)
         if rows > _ABSURD:
             return [*problems, "design: more than 2^63 design points; reduce the levels or parameters"]
         what = f"design points ({rows:,} rows x {cells:,} cells)" if cells > 1 else "design points"
-        return problems + [p for p in [size_problem("design", "design_points", rows * cells, what)] if p]
+        return problems + [p for p in [over_limit("design", "design_points", rows * cells, what)] if p]
 
     @property
     def outcome_specs(self) -> tuple[Outcome, ...]:
