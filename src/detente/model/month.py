@@ -219,9 +219,8 @@ def remember(s):
 
 
 @equation
-def month(s, P, i, t):
-    """Advance run ``i`` by month ``t`` (theory §10.5); returns the regime label."""
-    key_t = month_key(P.keys[i], t)
+def month_games(s, P, i, t):
+    """Steps 1–3: slow variables, events and signals, the month's games; returns (games view, regime label)."""
     slow_variables(s, P, i, t)
     exogenous(s, P, i, t)
     if P.use_table:  # the month's games are the same for every run: read them from the engine's table
@@ -229,10 +228,22 @@ def month(s, P, i, t):
     else:
         issue_games(s, P, i, t)
         g = s
-    regime = open_issues(g, P, i)
-    moves(g, P, i, key_t)
+    return g, open_issues(g, P, i)
+
+
+@equation
+def month_learn(g, s, P, i):
+    """Steps 6–8 after the moves: observation, learning and memory."""
     observe_and_learn(g, P, i)
     remember(s)
+
+
+@equation
+def month(s, P, i, t):
+    """Advance run ``i`` by month ``t`` (theory §10.5); returns the regime label."""
+    g, regime = month_games(s, P, i, t)
+    moves(g, P, i, month_key(P.keys[i], t))
+    month_learn(g, s, P, i)
     return regime
 
 
