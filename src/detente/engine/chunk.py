@@ -67,12 +67,15 @@ class Sink(NamedTuple):
     ci_sum: np.ndarray  # (n,) float
     final_L: np.ndarray  # (n, 2)
     final_regime: np.ndarray  # (n,) int8
+    joined: np.ndarray  # (n, 2) int32 first month the side joined an offered architecture, -1
+    theta_end: np.ndarray  # (n, 2) bool type at the horizon (True = B)
     want_paths: bool
     path_L: np.ndarray  # (n, T, 2) or empty
     path_h: np.ndarray
     path_a: np.ndarray  # (n, T, 2, K) bool
     path_G: np.ndarray  # (n, T, K) bool
     path_regime: np.ndarray  # (n, T) int8
+    path_in: np.ndarray  # (n, T, 2) bool: the side is in an offered architecture
 
 
 def new_sink(n: int, T: int, K: int, durable_months: int, want_paths: bool) -> Sink:
@@ -81,9 +84,10 @@ def new_sink(n: int, T: int, K: int, durable_months: int, want_paths: bool) -> S
     return Sink(
         *slice_counts(T, K, np.int64), trust_edges_log_odds(), int(durable_months),
         np.zeros((n, 3), np.int32), np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.zeros(n, np.int32),
-        np.zeros(n, np.int32), np.zeros(n), np.zeros((n, 2)), np.zeros(n, np.int8), bool(want_paths),
+        np.zeros(n, np.int32), np.zeros(n), np.zeros((n, 2)), np.zeros(n, np.int8),
+        np.full((n, 2), -1, np.int32), np.zeros((n, 2), np.bool_), bool(want_paths),
         np.zeros((*shape, 2)), np.zeros((*shape, 2)), np.zeros((*shape, 2, K), np.bool_),
-        np.zeros((*shape, K), np.bool_), np.zeros(shape, np.int8),
+        np.zeros((*shape, K), np.bool_), np.zeros(shape, np.int8), np.zeros((*shape, 2), np.bool_),
     )  # fmt: skip
 
 
@@ -131,9 +135,12 @@ def record_month(out, i, t, s, regime):
         out.path_regime[i, t] = regime
         for side in range(2):
             out.path_L[i, t, side], out.path_h[i, t, side] = s.L[side], s.h[side]
+            inside = False
             for k in range(s.G.shape[0]):
+                inside = inside or s.J[side, k]
                 out.path_a[i, t, side, k] = s.a[side, k]
                 out.path_G[i, t, k] = s.G[k]
+            out.path_in[i, t, side] = inside
 
 
 @njit(cache=True, inline="always")
@@ -141,6 +148,9 @@ def finish_run(out, i, s, regime):
     """The reducer at the end of run i: its final regime and trust."""
     out.final_regime[i] = regime
     out.final_L[i, 0], out.final_L[i, 1] = s.L[0], s.L[1]
+    for side in range(2):
+        out.joined[i, side] = s.joined[side]
+        out.theta_end[i, side] = s.theta[side]
 
 
 def run_summaries(runs: np.ndarray, theta0: np.ndarray, out: Sink) -> dict[str, np.ndarray]:
@@ -157,12 +167,17 @@ def run_summaries(runs: np.ndarray, theta0: np.ndarray, out: Sink) -> dict[str, 
         "final_L": out.final_L,
         "final_regime": out.final_regime,
         "type_benign": theta0.copy(),
+        "type_benign_end": out.theta_end,
+        "joined_month": out.joined.astype(np.int64),
     }
 
 
 def paths_of(out: Sink) -> dict[str, np.ndarray]:
     """Full paths of a chunk (when asked for)."""
-    return {"L": out.path_L, "h": out.path_h, "G": out.path_G, "a": out.path_a, "regime": out.path_regime}
+    return {
+        "L": out.path_L, "h": out.path_h, "G": out.path_G, "a": out.path_a, "regime": out.path_regime,
+        "inside": out.path_in,
+    }  # fmt: skip
 
 
 @dataclass

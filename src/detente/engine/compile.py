@@ -24,11 +24,11 @@ from detente.model.beliefs import (
     observation_likelihoods,
     separating_cost,
 )
-from detente.model.elites import monthly_hazard
+from detente.model.elites import expansionist_share, monthly_hazard
 from detente.model.equation import pure, vectorised
 from detente.rng import PARAM_STEP, run_keys, site_bits, step_keys, uniform53
 from detente.scenario.distributions import is_distribution
-from detente.scenario.schema import Scenario, month_index
+from detente.scenario.schema import Scenario, for_side, month_index
 
 SIDE_FIELDS = (
     "h0",
@@ -44,10 +44,17 @@ SIDE_FIELDS = (
     "kappa",
     "alpha",
     "beta",
+    "delta",
+    "m_old",
+    "m_new",
 )
 EVIDENCE_CAP = 50.0
 """Cap on one observation's log-likelihood ratio (a fully revealing move would be infinite)."""
 ISSUE_FIELDS = ("R0", "T_B", "P0", "T_M", "S", "v", "w", "omega", "dv", "S_incl")
+SIDED_ISSUE_FIELDS = ("R0", "T_B", "P0", "T_M", "S", "v", "w")
+"""Issue fields that may differ by side (the side's own view of the game)."""
+LEADER_TYPES = {None: -1, "M": 0, "B": 1, "draw": 2}
+"""Codes of a leadership change's type: unchanged, malign, benign, drawn from the elite's shares."""
 SIDE_DTYPE = np.dtype([(f, np.float64) for f in SIDE_FIELDS])
 ISSUE_DTYPE = np.dtype([(f, np.float64) for f in ISSUE_FIELDS])
 
@@ -68,11 +75,11 @@ class Structure:
     horizon: int
     start: str
     durable_months: int
-    join_month: np.ndarray  # (2,) int, -1 if never
+    join_month: np.ndarray  # (2,) int, -1 if never (counterfactual type switch)
     reset: np.ndarray  # (T,) bool
-    leadership: tuple[tuple[int, int, str], ...]  # (month, side, path of dh)
+    leadership: tuple[tuple[int, int, str, int], ...]  # (month, side, path prefix, type code)
     signals: tuple[tuple[int, int, int, str], ...]  # (month, sender, issue, path prefix)
-    events: tuple[tuple[int, int, str], ...]  # (month, observer, path prefix)
+    events: tuple[tuple[int, int, str, int], ...]  # (month, observer, path prefix, index of the event)
 
 
 class Params(NamedTuple):
@@ -81,17 +88,18 @@ class Params(NamedTuple):
     runs: np.ndarray  # (n,) int64 global run indices
     keys: np.ndarray  # (n,) uint64 counter-based run keys
     side: np.ndarray  # (n, 2) SIDE_DTYPE records: side["eps"] is (n, 2)
-    issue: (
-        np.ndarray
-    )  # (n, K) ISSUE_DTYPE records (T_B, P0, R0 of the B template; T_M, S, v, w, ... per issue)
+    issue: np.ndarray  # (n, K, 2) ISSUE_DTYPE records: issue k as side s sees it (B template, T_M, S, v, w, ...)
     theta0: np.ndarray  # (n, 2) bool: True = benign (B)
-    tau: np.ndarray  # (n, T)
+    tau: np.ndarray  # (n, T, 2) common threat as each side feels it
     iota: np.ndarray  # (n, T)
     L_max: np.ndarray  # (n,)
+    channel_floor: np.ndarray  # (n,) trust below which verification is lost
     kappa_tau: np.ndarray  # (n,)
     ell_C: np.ndarray  # (n, 2): evidence for B when side j's move is seen as C (indexed by j)
     ell_D: np.ndarray  # (n, 2): ... seen as D
     lead_dh: np.ndarray  # (n, n_leadership)
+    lead_h: np.ndarray  # (n, n_leadership) share set by the change, NaN if not set
+    lead_u: np.ndarray  # (n, n_leadership) uniform for a drawn type
     sig_separating: np.ndarray  # (n, n_signals) bool
     sig_log_mimic: np.ndarray  # (n, n_signals)
     ev_dl: np.ndarray  # (n, n_events): -ln(lr), 0 if the event did not occur in that run
@@ -101,14 +109,15 @@ class Params(NamedTuple):
     join_month: np.ndarray  # (2,) int64, -1 if never
     lead_month: np.ndarray  # (n_leadership,) int64
     lead_side: np.ndarray
+    lead_type: np.ndarray  # (n_leadership,) int64, LEADER_TYPES codes
     sig_month: np.ndarray  # (n_signals,) int64
     sig_sender: np.ndarray
     ev_month: np.ndarray  # (n_events,) int64
     ev_obs: np.ndarray
     use_table: bool = False  # the engine's month-by-month game table (when payoffs do not vary by run)
-    table_t_star: np.ndarray = np.zeros((0, 2, 0))
-    table_e: np.ndarray = np.zeros((0, 2, 0), np.bool_)
-    table_pay: np.ndarray = np.zeros((0, 5, 2, 0))
+    table_t_star: np.ndarray = np.zeros((0, 2, 2, 0))  # (T, channel down/up, side, K)
+    table_e: np.ndarray = np.zeros((0, 2, 2, 0), np.bool_)
+    table_pay: np.ndarray = np.zeros((0, 2, 5, 2, 0))
 
     @property
     def n(self) -> int:
@@ -132,7 +141,7 @@ class Compiled:
                     f"sides.{sid}.belief.p0: 'from_history' was not resolved; replay the history first"
                 )
         join = np.full(2, -1, dtype=np.int64)
-        for j in sc.levers.joins:
+        for j in sc.levers.counterfactual_joins:
             m = month_index(sc.start, j.date)
             s = sides.index(j.side)
             join[s] = m if join[s] < 0 else min(join[s], m)
@@ -156,7 +165,7 @@ class Compiled:
             join_month=join,
             reset=reset,
             leadership=tuple(
-                (month_index(sc.start, x.date), sides.index(x.side), f"levers.leadership.{i}.dh")
+                (month_index(sc.start, x.date), sides.index(x.side), f"levers.leadership.{i}", LEADER_TYPES[x.type])
                 for i, x in enumerate(sc.levers.leadership)
             ),
             signals=tuple(
@@ -169,8 +178,9 @@ class Compiled:
                 for i, x in enumerate(sc.levers.signals)
             ),
             events=tuple(
-                (month_index(sc.start, e.date), sides.index(e.observer), f"events.{i}")
+                (month_index(sc.start, e.date), sides.index(obs), f"events.{i}", i)
                 for i, e in enumerate(sc.events)
+                for obs in e.observers(sides)
             ),
         )
 
@@ -207,23 +217,29 @@ class Compiled:
             )
             for name in ("kappa", "alpha", "beta"):
                 cols[name].append(value(getattr(s.learning, name), f"{base}.learning.{name}"))
+            delta = s.behaviour.delta
+            cols["delta"].append(np.full(n, np.nan) if delta is None else value(delta, f"{base}.behaviour.delta"))
+            for name in ("m_old", "m_new"):
+                share = getattr(s.elite, name)
+                cols[name].append(np.full(n, np.nan) if share is None else value(share, f"{base}.elite.{name}"))
         side = np.empty((n, 2), SIDE_DTYPE)
         for name, parts in cols.items():
             side[name] = np.stack(parts, axis=1)
 
-        issue: dict[str, list[np.ndarray]] = {f: [] for f in ISSUE_FIELDS}
-        for iid in st.issues:
+        issue_arr = np.empty((n, len(st.issues), 2), ISSUE_DTYPE)
+        for k, iid in enumerate(st.issues):
             spec, base = sc.issues[iid], f"issues.{iid}"
-            for name in ("R0", "T_B", "P0", "T_M", "S", "v", "w", "omega"):
-                issue[name].append(value(getattr(spec, name), f"{base}.{name}"))
+            omega = value(spec.omega, f"{base}.omega")
             inc = spec.inclusion
-            issue["dv"].append(value(inc.dv, f"{base}.inclusion.dv") if inc else np.zeros(n))
-            issue["S_incl"].append(
-                value(inc.S_incl, f"{base}.inclusion.S_incl") if inc else issue["S"][-1].copy()
-            )
-        issue_arr = np.empty((n, len(st.issues)), ISSUE_DTYPE)
-        for name, parts in issue.items():
-            issue_arr[name] = np.stack(parts, axis=1) if parts else np.zeros((n, 0))
+            for s_idx, sid in enumerate(st.sides):
+                x = issue_arr[:, k, s_idx]
+                for name in SIDED_ISSUE_FIELDS:
+                    raw = getattr(spec, name)
+                    own = for_side(raw, sid)
+                    x[name] = value(own, f"{base}.{name}" if own is raw else f"{base}.{name}.{sid}")
+                x["omega"] = omega
+                x["dv"] = value(inc.dv, f"{base}.inclusion.dv") if inc else 0.0
+                x["S_incl"] = value(inc.S_incl, f"{base}.inclusion.S_incl") if inc else x["S"]
 
         theta0 = np.zeros((n, 2), dtype=bool)
         for s_idx, sid in enumerate(st.sides):
@@ -231,10 +247,23 @@ class Compiled:
             if t in ("B", "M"):
                 theta0[:, s_idx] = t == "B"
             else:
-                p_benign = p_start[1 - s_idx] if t == "from_trust" else value(t, f"sides.{sid}.type")
+                if t == "from_elite":
+                    sd = side[:, s_idx]
+                    p_benign = 1.0 - pure(expansionist_share)(sd["h0"], sd["m_old"], sd["m_new"])
+                else:
+                    p_benign = p_start[1 - s_idx] if t == "from_trust" else value(t, f"sides.{sid}.type")
                 theta0[:, s_idx] = uniform53(site_bits(keys, path_site(f"sides.{sid}.type.draw"))) < p_benign
 
-        tau = self._schedule(sc.schedules.threat, "schedules.threat", value, n)
+        threat = sc.schedules.threat
+        tau = np.stack(
+            [
+                self._schedule(sc.schedules.threat_for(sid), f"schedules.threat.{sid}", value, n)
+                if isinstance(threat, dict)
+                else self._schedule(threat, "schedules.threat", value, n)
+                for sid in st.sides
+            ],
+            axis=2,
+        )
         iota = self._schedule(sc.schedules.inclusion, "schedules.inclusion", value, n)
 
         o_B, o_M = pure(observation_likelihoods)(side["eps"], side["rho"], side["mu"])
@@ -242,23 +271,31 @@ class Compiled:
             ell_C = _move_evidence(True, o_B, o_M, EVIDENCE_CAP)
             ell_D = _move_evidence(False, o_B, o_M, EVIDENCE_CAP)
 
-        lead = [value(sc.levers.leadership[i].dh, path) for i, (_, _, path) in enumerate(st.leadership)]
+        lead, lead_h, lead_u = [], [], []
+        for i, (_, _, base, _) in enumerate(st.leadership):
+            x = sc.levers.leadership[i]
+            lead.append(value(x.dh, f"{base}.dh"))
+            lead_h.append(np.full(n, np.nan) if x.h is None else value(x.h, f"{base}.h"))
+            lead_u.append(uniform53(site_bits(keys, path_site(f"{base}.type.draw"))))
         sig_sep, sig_mimic = [], []
         for i, (_, _, k, base) in enumerate(st.signals):
             sig = sc.levers.signals[i]
             size = value(sig.size, f"{base}.size")
             delta = value(sig.delta, f"{base}.delta")
-            x_star = pure(separating_cost)(issue_arr["P0"][:, k], issue_arr["T_M"][:, k], delta)
+            sender = st.signals[i][1]
+            x_star = pure(separating_cost)(issue_arr["P0"][:, k, sender], issue_arr["T_M"][:, k, sender], delta)
             sig_sep.append(size >= x_star)
             sig_mimic.append(np.log(value(sig.mimic, f"{base}.mimic")))
         ev = []
         gamma = value(sc.event_scale, "event_scale")
-        for i, (_, _, base) in enumerate(st.events):
-            e = sc.events[i]
+        for _, obs, base, i in st.events:
+            e, sid = sc.events[i], st.sides[obs]
             if e.lr is not None:
-                log_lr = np.log(value(e.lr, f"{base}.lr"))
+                lr = for_side(e.lr, sid)
+                log_lr = np.log(value(lr, f"{base}.lr" if lr is e.lr else f"{base}.lr.{sid}"))
             else:
-                log_lr = pure(event_log_lr)(value(e.goldstein, f"{base}.goldstein"), float(e.valence), gamma)
+                valence = float(for_side(e.valence, sid))
+                log_lr = pure(event_log_lr)(value(e.goldstein, f"{base}.goldstein"), valence, gamma)
             occurs = uniform53(site_bits(keys, path_site(f"{base}.occurs"))) < value(
                 e.probability, f"{base}.probability"
             )
@@ -277,10 +314,13 @@ class Compiled:
             tau=tau,
             iota=iota,
             L_max=value(sc.L_max, "L_max"),
+            channel_floor=value(sc.channel_floor, "channel_floor"),
             kappa_tau=value(sc.kappa_tau, "kappa_tau"),
             ell_C=ell_C,
             ell_D=ell_D,
             lead_dh=block(lead),
+            lead_h=block(lead_h),
+            lead_u=block(lead_u),
             sig_separating=block(sig_sep, bool),
             sig_log_mimic=block(sig_mimic),
             ev_dl=block(ev),
@@ -290,6 +330,7 @@ class Compiled:
             join_month=np.asarray(st.join_month, np.int64),
             lead_month=lead_month,
             lead_side=lead_side,
+            lead_type=_ints(st.leadership, 3),
             sig_month=_ints(st.signals, 0),
             sig_sender=_ints(st.signals, 1),
             ev_month=_ints(st.events, 0),

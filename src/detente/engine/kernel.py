@@ -58,26 +58,38 @@ def chunk_kernel(P, out, s, lo, hi):
 
 @_kernel
 def game_table(P, s, t_star, e, pay):
-    """Payoffs, t* and e of every month for run 0 (used for all runs when no payoff input varies by run)."""
+    """Payoffs, t* and e of every month, channel down and up, for run 0 (used for all runs when no payoff
+    input varies by run)."""
     start_run(s, P, 0)
     for t in range(P.tau.shape[1]):
         slow_variables(s, P, 0, t)
-        issue_games(s, P, 0, t)
-        for side in range(2):
-            for k in range(P.issue.shape[1]):
-                t_star[t, side, k], e[t, side, k] = s.t_star[side, k], s.e[side, k]
-                for row in range(5):
-                    pay[t, row, side, k] = s.pay[row, side, k]
+        for c in range(2):
+            issue_games(s, P, 0, t, c == 1)
+            for side in range(2):
+                for k in range(P.issue.shape[1]):
+                    t_star[t, c, side, k], e[t, c, side, k] = s.t_star[side, k], s.e[side, k]
+                    for row in range(5):
+                        pay[t, c, row, side, k] = s.pay[row, side, k]
+
+
+def _same_for_every_run(a: np.ndarray) -> bool:
+    """Whether every row of ``a`` equals the first (NaN equal to NaN: an unset value is the same unset value)."""
+    if a.shape[0] == 0:
+        return True
+    same = a == a[:1]
+    if a.dtype.kind == "f":
+        same |= np.isnan(a) & np.isnan(a[:1])
+    return bool(np.all(same))
 
 
 def with_game_table(P: Params, compiled_code: bool = True) -> Params:
     """P with the month-by-month game table filled in when it is the same for every run (a pure speed-up)."""
     inputs = [P.side[f] for f in _PAYOFF_INPUTS] + [P.issue[f] for f in P.issue.dtype.names or ()]
-    inputs += [P.tau, P.iota, P.kappa_tau, P.lead_dh]
-    if P.n == 0 or not all(a.shape[0] == 0 or bool(np.all(a == a[:1])) for a in inputs):
+    inputs += [P.tau, P.iota, P.kappa_tau, P.lead_dh, P.lead_h]
+    if P.n == 0 or not all(_same_for_every_run(a) for a in inputs):
         return P
     T, K = P.tau.shape[1], P.issue.shape[1]
-    t_star, e, pay = np.empty((T, 2, K)), np.empty((T, 2, K), np.bool_), np.empty((T, 5, 2, K))
+    t_star, e, pay = np.empty((T, 2, 2, K)), np.empty((T, 2, 2, K), np.bool_), np.empty((T, 2, 5, 2, K))
     (game_table if compiled_code else pure(game_table))(P, new_state(K), t_star, e, pay)
     return P._replace(use_table=True, table_t_star=t_star, table_e=e, table_pay=pay)
 

@@ -37,6 +37,24 @@ def relative_gains_weight(h, r_old, r_new, kappa_tau=0.0, tau=0.0):
     return r / (1.0 + kappa_tau * tau)
 
 
+@equation
+def leadership_share(h, dh, h_set):
+    """A leadership change: the share is set to ``h_set`` (a faction takes over) or cut by dh (§10.5 step 1)."""
+    return h_set if h_set == h_set else cohort_step(h, dh)
+
+
+@equation
+def expansionist_share(h, m_old, m_new):
+    """m = m_new + (m_old - m_new)*h: share of the elite with expansionist aims, so Pr(a new leadership is M)."""
+    return m_new + (m_old - m_new) * h
+
+
+@equation
+def drawn_benign(u, h, m_old, m_new):
+    """A new leadership drawn from the elite is benign iff its uniform u clears the expansionist share m(h)."""
+    return u >= expansionist_share(h, m_old, m_new)
+
+
 def half_life(eta: ArrayLike) -> np.ndarray:
     """Years for the Cold-War share to halve: ln 2 / -ln(1 - eta) (F20)."""
     return np.log(2) / -np.log(1 - np.asarray(eta, dtype=float))

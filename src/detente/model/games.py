@@ -45,9 +45,15 @@ def verified(x, P0, v):
 
 
 @equation
-def issue_terms(R0, T_B, P0, T_M, S, v, w, tau, iota, dv, S_incl, invited):
+def channel_verification(v, working):
+    """Verification needs a working channel: v if it works, 0 after a breakdown (model v2; docs/model.md)."""
+    return v if working else 0.0
+
+
+@equation
+def issue_terms(R0, T_B, P0, T_M, S, v, w, tau, iota, dv, S_incl, invited, working=True):
     """(R_k, T_B,v, T_M,v, S_v) of a side before relative gains: threat, inclusion, verification (§10.4)."""
-    v_eff = inclusion_verification(v, dv, iota)
+    v_eff = channel_verification(inclusion_verification(v, dv, iota), working)
     Sv = verified(inclusion_sucker(S, S_incl, iota, invited), P0, v_eff)
     return threat_reward(R0, w, tau), verified(T_B, P0, v_eff), verified(T_M, P0, v_eff), Sv
 
@@ -60,9 +66,9 @@ def side_payoffs(R, TBv, TMv, Sv, P0, r):
 
 
 @equation
-def payoffs(R0, T_B, P0, T_M, S, v, w, r, tau, iota, dv, S_incl, invited):
+def payoffs(R0, T_B, P0, T_M, S, v, w, r, tau, iota, dv, S_incl, invited, working=True):
     """A side's transformed payoffs (R', T'_B, T'_M, S', P') on an issue: threat, verification, inclusion, r (§10.4)."""
-    R, TBv, TMv, Sv = issue_terms(R0, T_B, P0, T_M, S, v, w, tau, iota, dv, S_incl, invited)
+    R, TBv, TMv, Sv = issue_terms(R0, T_B, P0, T_M, S, v, w, tau, iota, dv, S_incl, invited, working)
     return side_payoffs(R, TBv, TMv, Sv, P0, r)
 
 

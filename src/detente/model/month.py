@@ -22,10 +22,11 @@ from detente.model.beliefs import (
     signal_update,
     split_evidence,
 )
-from detente.model.elites import cohort_step, relative_gains_weight
+from detente.model.elites import cohort_step, drawn_benign, leadership_share, relative_gains_weight
 from detente.model.equation import equation
 from detente.model.games import expected_cooperation, payoffs, trust_threshold, would_exploit
-from detente.model.regime import cooperation_index, issue_open, regime_label
+from detente.model.joining import join_separating, joins, sustainment_threshold
+from detente.model.regime import channel_works, cooperation_index, issue_open, regime_label
 from detente.rng import month_key, site_key, uhi, ulo
 
 R_, TB_, TM_, S_, P_ = range(5)
@@ -51,6 +52,8 @@ class State(NamedTuple):
     omega: np.ndarray  # (K,) issue weights of the cooperation index
     p: np.ndarray  # (2,) trust sigma(L), cached: ``p_of`` holds the L it was computed from
     p_of: np.ndarray  # (2,)
+    J: np.ndarray  # (2, K) bool: the side is in the offered architecture of issue k this month
+    joined: np.ndarray  # (2,) int: first month the side joined an architecture, -1 never
 
 
 def new_state(n_issues: int) -> State:
@@ -60,7 +63,7 @@ def new_state(n_issues: int) -> State:
         np.empty(2), np.empty(2), np.empty(2, np.bool_), np.zeros((2, K), np.bool_), np.ones((2, K), np.bool_),
         np.zeros((2, K), np.bool_), np.zeros((2, K), np.bool_), np.zeros((2, K)), np.zeros(K, np.bool_),
         np.zeros((5, 2, K)), np.zeros((2, K)), np.zeros((2, K), np.bool_), np.zeros((2, K)), np.empty(K),
-        np.zeros(2), np.full(2, np.nan),
+        np.zeros(2), np.full(2, np.nan), np.zeros((2, K), np.bool_), np.full(2, -1, np.int64),
     )  # fmt: skip
 
 
@@ -72,11 +75,13 @@ def start_run(s, P, i):
         s.h[side] = P.side[i, side]["h0"]
         s.theta[side] = P.theta0[i, side]
         s.p_of[side] = np.nan
+        s.joined[side] = -1
         for k in range(P.issue.shape[1]):
             s.z[side, k] = False
             s.a_prev[side, k] = True
+            s.J[side, k] = False
     for k in range(P.issue.shape[1]):
-        s.omega[k] = P.issue[i, k]["omega"]
+        s.omega[k] = P.issue[i, k, 0]["omega"]
 
 
 @equation
@@ -90,14 +95,20 @@ def trust(s, side):
 
 @equation
 def slow_variables(s, P, i, t):
-    """Step 1: cohort exit (not before month 0), leadership changes, joining (type becomes B)."""
+    """Step 1: cohort exit (not before month 0), leadership changes (share, type), counterfactual type switches."""
     for side in range(2):
         if t > 0:
             s.h[side] = cohort_step(s.h[side], P.side[i, side]["eta_m"])
     for j in range(P.lead_month.shape[0]):
         if P.lead_month[j] == t:
             side = P.lead_side[j]
-            s.h[side] = cohort_step(s.h[side], P.lead_dh[i, j])
+            s.h[side] = leadership_share(s.h[side], P.lead_dh[i, j], P.lead_h[i, j])
+            kind = P.lead_type[j]
+            if kind == 0 or kind == 1:
+                s.theta[side] = kind == 1
+            elif kind == 2:
+                sd = P.side[i, side]
+                s.theta[side] = drawn_benign(P.lead_u[i, j], s.h[side], sd["m_old"], sd["m_new"])
     for side in range(2):
         if P.join_month[side] == t:
             s.theta[side] = True
@@ -129,17 +140,24 @@ def exogenous(s, P, i, t):
 
 
 @equation
-def issue_games(s, P, i, t):
-    """Step 3a: every side's payoffs, threshold t* and exploit flag e on every issue this month (§10.4)."""
-    tau, iota = P.tau[i, t], P.iota[i, t]
+def channel(s, P, i):
+    """Step 3a: whether the verification channel works this month (both trusts at least the floor)."""
+    return channel_works(trust(s, 0), trust(s, 1), P.channel_floor[i])
+
+
+@equation
+def issue_games(s, P, i, t, working):
+    """Step 3b: every side's payoffs, threshold t* and exploit flag e on every issue this month (§10.4)."""
+    iota = P.iota[i, t]
     for side in range(2):
         sd = P.side[i, side]
+        tau = P.tau[i, t, side]
         r = relative_gains_weight(s.h[side], sd["r_old"], sd["r_new"], P.kappa_tau[i], tau)
         for k in range(P.issue.shape[1]):
-            x = P.issue[i, k]
+            x = P.issue[i, k, side]
             Rp, TBp, TMp, Sp, Pp = payoffs(
                 x["R0"], x["T_B"], x["P0"], x["T_M"], x["S"], x["v"], x["w"], r, tau, iota, x["dv"],
-                x["S_incl"], P.invited[k] == side,
+                x["S_incl"], P.invited[k] == side, working,
             )  # fmt: skip
             s.pay[R_, side, k], s.pay[TB_, side, k], s.pay[TM_, side, k] = Rp, TBp, TMp
             s.pay[S_, side, k], s.pay[P_, side, k] = Sp, Pp
@@ -148,22 +166,50 @@ def issue_games(s, P, i, t):
 
 
 @equation
-def table_games(s, P, t):
+def table_games(s, P, t, working):
     """``s`` seen with month t's games read from the engine's table (same for every run): no copy."""
+    c = 1 if working else 0
     return State(
-        s.L, s.h, s.theta, s.z, s.a_prev, s.a, s.o, s.u_see, s.G, P.table_pay[t], P.table_t_star[t], P.table_e[t],
-        s.pi, s.omega, s.p, s.p_of,
+        s.L, s.h, s.theta, s.z, s.a_prev, s.a, s.o, s.u_see, s.G, P.table_pay[t, c], P.table_t_star[t, c],
+        P.table_e[t, c], s.pi, s.omega, s.p, s.p_of, s.J, s.joined,
     )  # fmt: skip
 
 
 @equation
+def join_decisions(g, P, i, t):
+    """Step 3c: the invited side of an offered architecture joins iff its discount factor clears its type's
+    sustainment threshold; joining when only a B type would is a separating signal to the other side."""
+    for k in range(P.issue.shape[1]):
+        j = P.invited[k]
+        if j < 0:
+            continue
+        reward, punish = g.pay[R_, j, k], g.pay[P_, j, k]
+        d_B = sustainment_threshold(g.pay[TB_, j, k], reward, punish)
+        d_M = sustainment_threshold(g.pay[TM_, j, k], reward, punish)
+        delta = P.side[i, j]["delta"]
+        now = joins(P.iota[i, t] > 0.0, delta, d_B if g.theta[j] else d_M)
+        if now and not g.J[j, k]:
+            other = 1 - j
+            g.L[other] = signal_update(g.L[other], join_separating(delta, d_B, d_M), g.theta[j], 0.0, P.L_max[i])
+            if g.joined[j] < 0:
+                g.joined[j] = t
+        g.J[j, k] = now
+
+
+@equation
+def exploits(g, side, k):
+    """Whether the side's M type would exploit issue k: e, unless the side is in that issue's architecture."""
+    return g.e[side, k] and not g.J[side, k]
+
+
+@equation
 def open_issues(s, P, i):
-    """Step 3b: expected cooperation pi, open issues G_k and the regime label (§10.4, §10.6)."""
+    """Step 3d: expected cooperation pi, open issues G_k and the regime label (§10.4, §10.6)."""
     for side in range(2):
         p = trust(s, side)
         rho_other = P.side[i, 1 - side]["rho"]
         for k in range(P.issue.shape[1]):
-            s.pi[side, k] = expected_cooperation(p, rho_other, s.e[1 - side, k])
+            s.pi[side, k] = expected_cooperation(p, rho_other, exploits(s, 1 - side, k))
     any_open, any_strategic = False, False
     for k in range(P.issue.shape[1]):
         s.G[k] = issue_open(s.pi[0, k], s.t_star[0, k], s.pi[1, k], s.t_star[1, k])
@@ -181,7 +227,7 @@ def moves(s, P, i, key_t):
         for k in range(K):
             base = site(side, k, 0, K)
             intend = intention(
-                s.G[k], s.theta[side], s.e[side, k], s.z[side, k], sd["rho"], sd["q"], sd["lam"], s.pi[side, k],
+                s.G[k], s.theta[side], exploits(s, side, k), s.z[side, k], sd["rho"], sd["q"], sd["lam"], s.pi[side, k],
                 s.pay[R_, side, k], s.pay[TB_, side, k], s.pay[S_, side, k], s.pay[P_, side, k], key_t, base,
             )  # fmt: skip
             bits = site_key(key_t, base + NOISE)
@@ -204,7 +250,7 @@ def observe_and_learn(s, P, i):
             ell = attributed_evidence(
                 ell, (not seen) and (not s.a_prev[side, k]), sd["alpha"], sd["beta"], s.h[side]
             )
-            g = learning_gain(sd["kappa"], ell, s.G[k] and s.e[other, k])
+            g = learning_gain(sd["kappa"], ell, s.G[k] and exploits(s, other, k))
             gain += g
         s.L[side] = learn(s.L[side], gain, P.L_max[i])
 
@@ -223,11 +269,13 @@ def month_games(s, P, i, t):
     """Steps 1–3: slow variables, events and signals, the month's games; returns (games view, regime label)."""
     slow_variables(s, P, i, t)
     exogenous(s, P, i, t)
+    working = channel(s, P, i)
     if P.use_table:  # the month's games are the same for every run: read them from the engine's table
-        g = table_games(s, P, t)
+        g = table_games(s, P, t, working)
     else:
-        issue_games(s, P, i, t)
+        issue_games(s, P, i, t, working)
         g = s
+    join_decisions(g, P, i, t)
     return g, open_issues(g, P, i)
 
 

@@ -18,6 +18,12 @@ def issue_open(pi_a, t_a, pi_b, t_b):
 
 
 @equation
+def channel_works(p_a, p_b, floor):
+    """The verification channel works while both sides' trust is at least the floor (model v2, docs/model.md)."""
+    return p_a >= floor and p_b >= floor
+
+
+@equation
 def regime_label(any_strategic_open, any_open):
     """0 strategic (a strategic issue open), 1 tactical (only tactical issues open), 2 frozen (none) (§10.6)."""
     if any_strategic_open:

@@ -28,12 +28,15 @@ from pydantic import (
 )
 
 from detente.limits import MAX_SEED, over_limit
+from pydantic import PlainSerializer, SerializationInfo
+
 from detente.scenario.distributions import (
     DUMP,
     Distribution,
     Number,
     Param,
     check_bounds,
+    dump_param,
     finite_number,
     is_distribution,
     parse_param,
@@ -49,6 +52,42 @@ Prob = _bounded(0.0, 1.0)
 Unit = _bounded(0.0, 1.0)
 NonNeg = _bounded(0.0, float("inf"))
 Real = Param
+
+
+def _is_per_side(value: Any) -> bool:
+    return isinstance(value, dict) and "dist" not in value
+
+
+def _sided(low: float, high: float) -> Any:
+    """A parameter that is one value for both sides, or a mapping ``{side: value}`` (its meaning to each side)."""
+
+    def validate(value: Any) -> Any:
+        if not _is_per_side(value):
+            return check_bounds(parse_param(value), low, high)
+        out = {}
+        for side, v in value.items():
+            try:
+                out[str(side)] = check_bounds(parse_param(v), low, high)
+            except ValueError as exc:
+                raise ValueError(f"{side}: {exc}") from None
+        return out
+
+    def dump(value: Any, info: SerializationInfo) -> Any:
+        if isinstance(value, dict):
+            return {k: dump_param(v, info) for k, v in value.items()}
+        return dump_param(value, info)
+
+    schema_type = float | Distribution | dict[str, float | Distribution]
+    return Annotated[Any, PlainValidator(validate, json_schema_input_type=schema_type), PlainSerializer(dump)]
+
+
+def for_side(value: Any, side: str) -> Any:
+    """The value a side sees of a per-side parameter (the value itself when it is common to both)."""
+    return value[side] if isinstance(value, dict) and not is_distribution(value) else value
+
+
+SidedReal = _sided(float("-inf"), float("inf"))
+SidedUnit = _sided(0.0, 1.0)
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
@@ -241,13 +280,39 @@ def reference_problems(data: Any) -> list[str]:
     for name, issue in issues.items():
         side_ref(f"issues.{name}.inclusion.invited", mapping(mapping(issue).get("inclusion")).get("invited"))
     schedules, levers = mapping(data.get("schedules")), mapping(data.get("levers"))
-    for key in ("threat", "inclusion"):
-        for i, step in items(schedules.get(key)):
-            date_ref(f"schedules.{key}.{i}.start", step.get("start"))
-    for key, who in (("joins", "side"), ("leadership", "side"), ("signals", "sender")):
+    def per_side(where: str, value: Any) -> None:
+        if len(sides) == 2 and _is_per_side(value) and set(map(str, value)) != set(map(str, sides)):
+            problems.append(f"{where}: a per-side value names each side once; expected keys {sorted(map(str, sides))}")
+
+    for name, issue in issues.items():
+        for key in ("R0", "T_B", "P0", "T_M", "S", "v", "w"):
+            per_side(f"issues.{name}.{key}", mapping(issue).get(key))
+    threat = schedules.get("threat")
+    if isinstance(threat, dict):
+        per_side("schedules.threat", threat)
+        for side, steps in threat.items():
+            for i, step in items(steps):
+                date_ref(f"schedules.threat.{side}.{i}.start", step.get("start"))
+    else:
+        for i, step in items(threat):
+            date_ref(f"schedules.threat.{i}.start", step.get("start"))
+    for i, step in items(schedules.get("inclusion")):
+        date_ref(f"schedules.inclusion.{i}.start", step.get("start"))
+    for key, who in (("counterfactual_joins", "side"), ("leadership", "side"), ("signals", "sender")):
         for i, lever in items(levers.get(key)):
             side_ref(f"levers.{key}.{i}.{who}", lever.get(who))
             date_ref(f"levers.{key}.{i}.date", lever.get("date"))
+    def shares_given(side: Any) -> bool:
+        return isinstance(side, str) and mapping(mapping(sides.get(side)).get("elite")).get("m_old") is not None
+
+    for i, lever in items(levers.get("leadership")):
+        if lever.get("type") == "draw" and lever.get("side") in sides and not shares_given(lever.get("side")):
+            problems.append(
+                f"levers.leadership.{i}.type: 'draw' needs sides.{lever.get('side')}.elite.m_old and m_new"
+            )
+    for name, side in sides.items():
+        if mapping(side).get("type") == "from_elite" and not shares_given(name):
+            problems.append(f"sides.{name}.type: 'from_elite' needs sides.{name}.elite.m_old and m_new")
     for i, reset in items(levers.get("resets")):
         date_ref(f"levers.resets.{i}.date", reset.get("date"))
     for i, signal in items(levers.get("signals")):
@@ -255,7 +320,10 @@ def reference_problems(data: Any) -> list[str]:
             problems.append(f"levers.signals.{i}.issue: unknown issue {signal['issue']!r}")
     for i, event in items(data.get("events")):
         side_ref(f"events.{i}.actor", event.get("actor"))
-        side_ref(f"events.{i}.observer", event.get("observer"))
+        if event.get("observer") != "both":
+            side_ref(f"events.{i}.observer", event.get("observer"))
+        for key in ("valence", "lr"):
+            per_side(f"events.{i}.{key}", event.get(key))
         if event.get("actor") is not None and event.get("actor") == event.get("observer"):
             problems.append(f"events.{i}: actor and observer must be different sides")
         date_ref(f"events.{i}.date", event.get("date"))
@@ -302,7 +370,7 @@ def _starting_trust(value: Any) -> Any:
 
 
 def _type_spec(value: Any) -> Any:
-    param = _param_or(("B", "M", "from_trust"), 0.0, 1.0, "a probability of B")(value)
+    param = _param_or(("B", "M", "from_trust", "from_elite"), 0.0, 1.0, "a probability of B")(value)
     return param if isinstance(param, str) else check_bounds(param, 0.0, 1.0)
 
 
@@ -312,8 +380,10 @@ StartingTrust = Annotated[
     DUMP,
 ]
 TypeSpec = Annotated[
-    Literal["B", "M", "from_trust"] | float | Distribution,
-    PlainValidator(_type_spec, json_schema_input_type=Literal["B", "M", "from_trust"] | float | Distribution),
+    Literal["B", "M", "from_trust", "from_elite"] | float | Distribution,
+    PlainValidator(
+        _type_spec, json_schema_input_type=Literal["B", "M", "from_trust", "from_elite"] | float | Distribution
+    ),
     DUMP,
 ]
 
@@ -333,7 +403,7 @@ def size_problems(data: Any) -> list[str]:
     count("issues", data.get("issues"), "issues", "issues")
     count("events", data.get("events"), "events", "events")
     for group, keys in (
-        ("levers", ("joins", "leadership", "resets", "signals")),
+        ("levers", ("counterfactual_joins", "leadership", "resets", "signals")),
         ("schedules", ("threat", "inclusion")),
     ):
         section = data.get(group)
@@ -359,6 +429,18 @@ class Elite(_Model):
     eta: Unit = Field(0.10, description="Annual exit hazard of the Cold-War cohort.")
     r_old: Unit = Field(0.40, description="Relative-gains weight of the Cold-War cohort (zero-sum mindset).")
     r_new: Unit = Field(0.05, description="Relative-gains weight of the post-Cold-War cohort.")
+    m_old: Unit | None = Field(
+        None,
+        description="Share of the Cold-War cohort with expansionist aims: a new leadership drawn from the elite "
+        "(leadership lever type 'draw', or type 'from_elite') is malign w.p. m_new + (m_old - m_new)*h.",
+    )
+    m_new: Unit | None = Field(None, description="Share of the post-Cold-War cohort with expansionist aims.")
+
+    @model_validator(mode="after")
+    def _both_shares(self) -> Elite:
+        if (self.m_old is None) != (self.m_new is None):
+            raise ValueError("m_old and m_new: give both shares of expansionist aims, or neither")
+        return self
 
 
 class Belief(_Model):
@@ -383,6 +465,12 @@ class Behaviour(_Model):
     logit_lambda: NonNeg | None = Field(
         None, description="Logit precision of the B type's choice (stochastic mode); null = threshold rule."
     )
+    delta: Unit | None = Field(
+        None,
+        description="Discount factor with which the side weighs an offered architecture: invited, it joins in "
+        "a month iff delta >= (T'-R')/(T'-P') for its type (repeated-game sustainment); null = never decides "
+        "(the offer changes payoffs only).",
+    )
 
 
 class Learning(_Model):
@@ -399,8 +487,9 @@ class Side(_Model):
     name: str = Field(description="Display name.")
     type: TypeSpec = Field(
         "B",
-        description="True type: 'B' (benign), 'M' (malign), a probability of B, or 'from_trust' "
-        "(B with the probability given by the other side's starting trust).",
+        description="True type: 'B' (benign), 'M' (malign), a probability of B, 'from_trust' "
+        "(B with the probability given by the other side's starting trust) or 'from_elite' (M with the "
+        "elite's share of expansionist aims m_new + (m_old - m_new)*h0).",
     )
     belief: Belief = Field(Belief(), description="Starting trust in the other side.")
     elite: Elite = Field(Elite(), description="Elite cohorts and their zero-sum weights.")
@@ -423,13 +512,19 @@ class Issue(_Model):
     kind: Literal["tactical", "strategic"] = Field(
         description="Tactical, or strategic (opens the strategic regime)."
     )
-    R0: Real = Field(4.0, description="Reward for mutual cooperation (B template).")
-    T_B: Real = Field(3.0, description="The B type's temptation (below R0: Assurance).")
-    P0: Real = Field(2.0, description="Punishment for mutual defection.")
-    T_M: Real = Field(6.0, description="The M type's temptation to exploit.")
-    S: Real = Field(0.0, description="Sucker payoff: exposure if exploited.")
-    v: Unit = Field(0.0, description="Verification: probability that cheating is detected (→ DD).")
-    w: Unit = Field(0.0, description="Relevance of diffuse common threats (R rises by w*tau).")
+    R0: SidedReal = Field(4.0, description="Reward for mutual cooperation (B template). Per side: {W: .., R: ..}.")
+    T_B: SidedReal = Field(3.0, description="The B type's temptation (below R0: Assurance). May be per side.")
+    P0: SidedReal = Field(2.0, description="Punishment for mutual defection. May be per side.")
+    T_M: SidedReal = Field(6.0, description="The M type's temptation to exploit. May be per side.")
+    S: SidedReal = Field(0.0, description="Sucker payoff: exposure if exploited. May be per side.")
+    v: SidedUnit = Field(
+        0.0,
+        description="Verification: probability that cheating is detected (→ DD); it needs a working channel "
+        "(channel_floor). May be per side.",
+    )
+    w: SidedUnit = Field(
+        0.0, description="Relevance of diffuse common threats (R rises by w*tau). Per side: a threat felt by one."
+    )
     omega: NonNeg = Field(1.0, description="Weight in the cooperation index (1 tactical, 3 strategic).")
     inclusion: Inclusion | None = Field(
         None, description="Architecture terms: an inclusion offer to one side."
@@ -446,8 +541,16 @@ class Step(_Model):
 class Schedules(_Model):
     """Global slow variables: common threat tau(t) and inclusion offer iota(t)."""
 
-    threat: list[Step] = Field(default_factory=list, description="tau(t) >= 0; 0 before the first step.")
+    threat: list[Step] | dict[str, list[Step]] = Field(
+        default_factory=list,
+        description="tau(t) >= 0; 0 before the first step. A mapping {side: steps} gives each side its own "
+        "(a threat felt by one side only).",
+    )
     inclusion: list[Step] = Field(default_factory=list, description="iota(t) in [0, 1]; 0 before.")
+
+    def threat_for(self, side: str) -> list[Step]:
+        """The threat schedule a side feels."""
+        return self.threat.get(side, []) if isinstance(self.threat, dict) else self.threat
 
     @model_validator(mode="after")
     def _iota_unit(self) -> Schedules:
@@ -460,18 +563,26 @@ class Schedules(_Model):
 
 
 class Join(_Model):
-    """A type switch: ``side`` becomes benign (B) from ``date`` (condition 3b: Russia wants in)."""
+    """A counterfactual: ``side``'s type is set to benign (B) from ``date`` by fiat, whatever its incentives."""
 
     side: str
     date: Date
 
 
 class Leadership(_Model):
-    """A leadership change: the Cold-War share drops, h <- h*(1 - dh)."""
+    """A leadership change: the Cold-War share drops (h <- h*(1 - dh)) or is set (``h``); the type may change."""
 
     side: str
     date: Date
-    dh: Unit
+    dh: Unit = Field(0.0, description="Share of the Cold-War cohort that leaves: h <- h*(1 - dh).")
+    h: Unit | None = Field(
+        None, description="The Cold-War share after the change (e.g. a faction of the old cadre takes over)."
+    )
+    type: Literal["B", "M", "draw"] | None = Field(
+        None,
+        description="The new leadership's type: 'B', 'M' (a relapse), 'draw' (M w.p. the elite's share of "
+        "expansionist aims m(h) after the change), or null (unchanged).",
+    )
 
 
 class Reset(_Model):
@@ -499,27 +610,65 @@ class Signal(_Model):
 class Levers(_Model):
     """Dated policy levers."""
 
-    joins: list[Join] = Field(default_factory=list)
+    counterfactual_joins: list[Join] = Field(
+        default_factory=list,
+        description="Counterfactual lever: the side's type becomes B by fiat from the date (joining itself is "
+        "computed from the invited side's incentives; see behaviour.delta).",
+    )
     leadership: list[Leadership] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "joins" in data:
+            raise ValueError(
+                "joins: renamed 'counterfactual_joins' in detente 0.2 (joining an offered architecture is now "
+                "the invited side's choice, from behaviour.delta; a fiat type switch is a counterfactual)"
+            )
+        return data
     resets: list[Reset] = Field(default_factory=list)
     signals: list[Signal] = Field(default_factory=list)
 
 
+def _sided_valence(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for side, v in value.items():
+            try:
+                out[str(side)] = _valence(v)
+            except ValueError as exc:
+                raise ValueError(f"{side}: {exc}") from None
+        return out
+    return _valence(value)
+
+
 class Event(_Model):
-    """A dated act by ``actor`` that moves ``observer``'s trust by -ln(lr) (theory §10.5 step 2)."""
+    """A dated act that moves the observers' trust by -ln(lr) each (theory §10.5 step 2).
+
+    ``observer`` is a side or 'both' (a treaty signed by both is evidence to both); ``valence`` and ``lr``
+    may be mappings ``{side: value}``: the event's meaning to each observer.
+    """
 
     date: Date
     actor: str
-    observer: str
+    observer: str = Field(description="The side whose trust the event moves, or 'both'.")
     label: str | None = None
     kind: str | None = None
     goldstein: _bounded(-10.0, 10.0) | None = None
     valence: Annotated[
-        Literal[-1, 0, 1] | None, PlainValidator(_valence, json_schema_input_type=Literal[-1, 0, 1] | None)
+        Literal[-1, 0, 1] | dict[str, Literal[-1, 0, 1]] | None,
+        PlainValidator(
+            _sided_valence, json_schema_input_type=Literal[-1, 0, 1] | dict[str, Literal[-1, 0, 1]] | None
+        ),
     ] = None
-    lr: _bounded(1e-9, 1e9) | None = Field(
-        None, description="Likelihood ratio Pr(event | actor is M) / Pr(event | actor is B)."
+    lr: _sided(1e-9, 1e9) | None = Field(
+        None,
+        description="Likelihood ratio Pr(event | actor is M) / Pr(event | actor is B); per observer: {W: .., R: ..}.",
     )
+
+    def observers(self, sides: tuple[str, str]) -> tuple[str, ...]:
+        """The sides that observe the event."""
+        return sides if self.observer == "both" else (self.observer,)
     probability: Prob = Field(1.0, description="Probability that the event happens in a run.")
 
     @model_validator(mode="after")
@@ -640,12 +789,19 @@ class Scenario(_Model):
         24, description="Consecutive strategic months for a durable partnership."
     )
     L_max: NonNeg = Field(6.906754778648554, description="Log-odds clip, ln(999).")
+    channel_floor: Prob = Field(
+        0.0,
+        description="Verification needs a working channel: in a month where either side's trust is below this "
+        "floor, verified issues lose their verification (v = 0). 0 = the channel never breaks.",
+    )
     kappa_tau: NonNeg = Field(0.0, description="Optional: r_eff = r / (1 + kappa_tau*tau).")
     event_scale: NonNeg = Field(0.1, description="gamma: ln(lr) = gamma*|goldstein|*(-valence) for events.")
     sides: dict[str, Side] = Field(description="Exactly two sides, keyed by a short id (e.g. W, R).")
     issues: dict[str, Issue] = Field(description="The issues both sides play every month, keyed by id.")
     schedules: Schedules = Field(Schedules(), description="Common threat and inclusion over time.")
-    levers: Levers = Field(Levers(), description="Dated joins, leadership changes, resets, costly signals.")
+    levers: Levers = Field(
+        Levers(), description="Dated leadership changes, resets, costly signals and counterfactual type switches."
+    )
     events: list[Event] = Field(default_factory=list, description="Dated acts that move trust.")
     conditions: dict[str, Variant] = Field(
         default_factory=dict, description="Named overrides crossed in the factorial."
