@@ -32,6 +32,7 @@ class State:
     theta: np.ndarray
     z: np.ndarray
     a_prev: np.ndarray
+    J: np.ndarray  # (n, 2, K) bool: in the offered architecture of issue k
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def initial_state(params: Params, n_issues: int) -> State:
     return State(
         L=params.side["L0"].copy(), h=params.side["h0"].copy(), theta=params.theta0.copy(),
         z=np.zeros((n, 2, n_issues), bool), a_prev=np.ones((n, 2, n_issues), bool),
+        J=np.zeros((n, 2, n_issues), bool),
     )  # fmt: skip
 
 
@@ -88,17 +90,19 @@ def _sigma(x: float) -> float:
     return 1.0 / (1.0 + _exp(-x))
 
 
-def _payoffs(run: dict, s: int, k: int, r: float, tau: float, iota: float, invited: int) -> tuple:
-    """Side s's transformed payoffs on issue k (theory §10.4): R', T'_B, T'_M, S', P'."""
-    iss = run["issue"]
-    R = iss["R0"][k] + iss["w"][k] * tau
-    v = iss["v"][k] + iss["dv"][k] * iota
-    S = iss["S"][k]
+def _payoffs(run: dict, s: int, k: int, r: float, tau: float, iota: float, invited: int, working: bool) -> tuple:
+    """Side s's transformed payoffs on issue k (theory §10.4; v lost without a working channel)."""
+    iss = {name: col[k][s] for name, col in run["issue"].items()}
+    R = iss["R0"] + iss["w"] * tau
+    v = iss["v"] + iss["dv"] * iota
+    if not working:
+        v = 0.0
+    S = iss["S"]
     if invited == s:
-        S = S + iota * (iss["S_incl"][k] - S)
-    P0 = iss["P0"][k]
-    TB = v * P0 + (1 - v) * iss["T_B"][k]
-    TM = v * P0 + (1 - v) * iss["T_M"][k]
+        S = S + iota * (iss["S_incl"] - S)
+    P0 = iss["P0"]
+    TB = v * P0 + (1 - v) * iss["T_B"]
+    TM = v * P0 + (1 - v) * iss["T_M"]
     Sv = v * P0 + (1 - v) * S
     return (1 - r) * R, TB - r * Sv, TM - r * Sv, Sv - r * TB, (1 - r) * P0
 
@@ -112,8 +116,17 @@ def _threshold(R: float, T: float, P: float, S: float) -> float:
     return (P - S) / ((R - T) + (P - S))
 
 
+def _patience_needed(T: float, R: float, P: float) -> float:
+    """Grim-trigger sustainment: (T-R)/(T-P), 0 if T <= R, +inf if R <= P."""
+    if T <= R:
+        return 0.0
+    if R <= P:
+        return math.inf
+    return (T - R) / (T - P)
+
+
 def _run_month(
-    run: dict, L: list, h: list, theta: list, z: list, a_prev: list, st: Structure, t: int, key: int
+    run: dict, L: list, h: list, theta: list, z: list, a_prev: list, J: list, st: Structure, t: int, key: int
 ):
     """One month of one run; lists are [side] or [side][issue]; returns the new state and outputs."""
     side = run["side"]
@@ -122,10 +135,16 @@ def _run_month(
 
     # 1. slow variables
     h = [h[s] * (1.0 - side["eta_m"][s]) for s in range(2)] if t > 0 else list(h)
-    for j, (month, s, _) in enumerate(st.leadership):
-        if month == t:
-            h[s] = h[s] * (1.0 - run["lead_dh"][j])
     theta = list(theta)
+    for j, (month, s, _, kind) in enumerate(st.leadership):
+        if month == t:
+            h_set = run["lead_h"][j]
+            h[s] = h_set if not math.isnan(h_set) else h[s] * (1.0 - run["lead_dh"][j])
+            if kind in (0, 1):
+                theta[s] = kind == 1
+            elif kind == 2:
+                m_share = side["m_new"][s] + (side["m_old"][s] - side["m_new"][s]) * h[s]
+                theta[s] = run["lead_u"][j] >= m_share
     for s in range(2):
         if st.join_month[s] == t:
             theta[s] = True
@@ -134,7 +153,7 @@ def _run_month(
     L = list(L)
     if st.events:
         pos, neg = [0.0, 0.0], [0.0, 0.0]
-        for j, (month, obs, _) in enumerate(st.events):
+        for j, (month, obs, _, _) in enumerate(st.events):
             if month == t:
                 dl = run["ev_dl"][j]
                 pos[obs] = pos[obs] + max(dl, 0.0)
@@ -152,18 +171,34 @@ def _run_month(
             L[obs] = _clip(L[obs], -L_max, L_max)
     z = [[False] * K for _ in range(2)] if st.reset[t] else z
 
-    # 3. regime: payoffs, thresholds, exploitation flags, expected cooperation, G
-    tau, iota = run["tau"][t], run["iota"][t]
+    # 3. channel, payoffs, thresholds, exploitation flags, joining, expected cooperation, G
+    iota = run["iota"][t]
+    p = [_sigma(L[0]), _sigma(L[1])]
+    working = p[0] >= run["channel_floor"] and p[1] >= run["channel_floor"]
     pay, t_star, e = [[None] * K, [None] * K], [[0.0] * K, [0.0] * K], [[False] * K, [False] * K]
     for s in range(2):
+        tau = run["tau"][t][s]
         r = side["r_new"][s] + (side["r_old"][s] - side["r_new"][s]) * h[s]
         r = r / (1.0 + run["kappa_tau"] * tau)
         for k in range(K):
-            Rp, TBp, TMp, Sp, Pp = _payoffs(run, s, k, r, tau, iota, int(st.invited[k]))
+            Rp, TBp, TMp, Sp, Pp = _payoffs(run, s, k, r, tau, iota, int(st.invited[k]), working)
             pay[s][k] = (Rp, TBp, TMp, Sp, Pp)
             t_star[s][k] = _threshold(Rp, TBp, Pp, Sp)
             e[s][k] = TMp > Rp
-    p = [_sigma(L[0]), _sigma(L[1])]
+    J = [list(row) for row in J]
+    for k in range(K):
+        j = int(st.invited[k])
+        if j < 0:
+            continue
+        Rp, TBp, TMp, _, Pp = pay[j][k]
+        need_B, need_M = _patience_needed(TBp, Rp, Pp), _patience_needed(TMp, Rp, Pp)
+        delta = side["delta"][j]
+        now = iota > 0.0 and delta >= (need_B if theta[j] else need_M)
+        if now and not J[j][k] and need_B <= delta < need_M and theta[j]:
+            L[1 - j] = L_max
+            p[1 - j] = _sigma(L[1 - j])
+        J[j][k] = now
+    e = [[e[s][k] and not J[s][k] for k in range(K)] for s in range(2)]
     pi = [[1.0] * K, [1.0] * K]
     for s in range(2):
         for k in range(K):
@@ -208,7 +243,7 @@ def _run_month(
 
     # 8. memory: grievance where the other's move was seen as D on an open issue
     z = [[G[k] and not o[s][k] for k in range(K)] for s in range(2)]
-    return L, h, theta, z, a, G
+    return L, h, theta, z, a, G, J
 
 
 def _regime(G: list, strategic: np.ndarray) -> int:
@@ -221,8 +256,13 @@ def _run_params(params: Params, i: int) -> dict:
     """Run i's parameters as plain Python floats and lists."""
     return {
         "side": {name: [float(x) for x in params.side[name][i]] for name in params.side.dtype.names},
-        "issue": {name: [float(x) for x in params.issue[name][i]] for name in params.issue.dtype.names},
-        "tau": [float(x) for x in params.tau[i]],
+        "issue": {
+            name: [[float(x) for x in row] for row in params.issue[name][i]] for name in params.issue.dtype.names
+        },
+        "tau": [[float(x) for x in row] for row in params.tau[i]],
+        "channel_floor": float(params.channel_floor[i]),
+        "lead_h": [float(x) for x in params.lead_h[i]],
+        "lead_u": [float(x) for x in params.lead_u[i]],
         "iota": [float(x) for x in params.iota[i]],
         "L_max": float(params.L_max[i]),
         "kappa_tau": float(params.kappa_tau[i]),
@@ -242,7 +282,7 @@ def reference_step(
     n, K = state.z.shape[0], state.z.shape[2]
     L, h = np.zeros((n, 2)), np.zeros((n, 2))
     theta = np.zeros((n, 2), bool)
-    z, a = np.zeros((n, 2, K), bool), np.zeros((n, 2, K), bool)
+    z, a, J = np.zeros((n, 2, K), bool), np.zeros((n, 2, K), bool), np.zeros((n, 2, K), bool)
     G = np.zeros((n, K), bool)
     regime = np.zeros(n, np.int8)
     for i in range(n):
@@ -253,11 +293,12 @@ def reference_step(
             [bool(x) for x in state.theta[i]],
             [[bool(x) for x in row] for row in state.z[i]],
             [[bool(x) for x in row] for row in state.a_prev[i]],
+            [[bool(x) for x in row] for row in state.J[i]],
             st,
             t,
             int(keys_t[i]),
         )
-        L[i], h[i], theta[i], z[i], a[i], G[i] = out
+        L[i], h[i], theta[i], z[i], a[i], G[i], J[i] = out
         regime[i] = _regime(out[5], st.strategic)
-    new = State(L=L, h=h, theta=theta, z=z, a_prev=a.copy())
+    new = State(L=L, h=h, theta=theta, z=z, a_prev=a.copy(), J=J)
     return new, Month(G=G, a=a, regime=regime, mutual=a[:, 0, :] & a[:, 1, :])

@@ -43,8 +43,32 @@ def side_overrides(draw: Any, side: str) -> dict[str, Any]:
         f"{b}.learning.kappa": draw(unit()),
         f"{b}.learning.alpha": draw(unit()),
         f"{b}.learning.beta": draw(unit(0.0, 3.0)),
-        f"{b}.type": draw(st.sampled_from(["B", "M", "from_trust", 0.5])),
+        f"{b}.type": draw(st.sampled_from(["B", "M", "from_trust", 0.5, "from_elite"])),
+        f"{b}.behaviour.delta": draw(st.none() | unit(0.0, 1.0)),
+        f"{b}.elite.m_old": draw(unit()),
+        f"{b}.elite.m_new": draw(unit()),
     }
+    return out
+
+
+@st.composite
+def per_side_terms(draw: Any, horizon: int) -> dict[str, Any]:
+    """Model v2: a channel floor, issue terms that differ by side, a threat felt by one side."""
+    out: dict[str, Any] = {"channel_floor": draw(unit(0.0, 0.6))}
+    for issue in ("arms_control", "security_architecture"):
+        if draw(st.booleans()):
+            out[f"issues.{issue}.T_M"] = {s: draw(unit(3.0, 12.0)) for s in SIDES}
+        if draw(st.booleans()):
+            out[f"issues.{issue}.v"] = {s: draw(unit()) for s in SIDES}
+    if draw(st.booleans()):
+        out["schedules.threat"] = {
+            s: [{"start": month_label(START, draw(st.integers(0, horizon - 1))), "value": draw(unit(0.0, 2.0))}]
+            for s in SIDES
+        }
+    if draw(st.booleans()):
+        out["schedules.inclusion"] = [
+            {"start": month_label(START, draw(st.integers(0, horizon - 1))), "value": draw(unit())}
+        ]
     return out
 
 
@@ -54,12 +78,16 @@ def levers_and_events(draw: Any, horizon: int) -> dict[str, Any]:
     events = []
     for _ in range(draw(st.integers(0, 3))):
         actor = draw(side)
-        ev: dict[str, Any] = {"date": draw(date), "actor": actor, "observer": "R" if actor == "W" else "W"}
+        both = draw(st.booleans())
+        observer = "both" if both else ("R" if actor == "W" else "W")
+        ev: dict[str, Any] = {"date": draw(date), "actor": actor, "observer": observer}
         if draw(st.booleans()):
-            ev["lr"] = draw(st.floats(1e-4, 1e4))
+            lr = st.floats(1e-4, 1e4)
+            ev["lr"] = {s: draw(lr) for s in SIDES} if both and draw(st.booleans()) else draw(lr)
         else:
             ev["goldstein"] = draw(unit(-10.0, 10.0))
-            ev["valence"] = draw(st.sampled_from([-1, 0, 1]))
+            valence = st.sampled_from([-1, 0, 1])
+            ev["valence"] = {s: draw(valence) for s in SIDES} if both and draw(st.booleans()) else draw(valence)
         ev["probability"] = draw(unit())
         events.append(ev)
     signals = [
@@ -78,10 +106,13 @@ def levers_and_events(draw: Any, horizon: int) -> dict[str, Any]:
         "levers.signals": [{k: v for k, v in s.items() if v is not None} for s in signals],
         "levers.resets": [{"date": draw(date)} for _ in range(draw(st.integers(0, 2)))],
         "levers.leadership": [
-            {"side": draw(side), "date": draw(date), "dh": draw(unit())}
-            for _ in range(draw(st.integers(0, 1)))
+            {
+                "side": draw(side), "date": draw(date), "dh": draw(unit()), "h": draw(st.none() | unit()),
+                "type": draw(st.sampled_from([None, "B", "M", "draw"])),
+            }
+            for _ in range(draw(st.integers(0, 2)))
         ],
-        "levers.joins": [{"side": draw(side), "date": draw(date)} for _ in range(draw(st.integers(0, 1)))],
+        "levers.counterfactual_joins": [{"side": draw(side), "date": draw(date)} for _ in range(draw(st.integers(0, 1)))],
     }
 
 
@@ -94,6 +125,7 @@ def cells(draw: Any, horizon: int = 14) -> Scenario:
     overrides["kappa_tau"] = draw(unit())
     overrides["L_max"] = draw(unit(3.0, 10.0))
     overrides.update(draw(levers_and_events(horizon)))
+    overrides.update(draw(per_side_terms(horizon)))
     sc = base_scenario().apply(overrides)
     world = draw(st.sampled_from([None, "spiral", "deterrence", "uncertain"]))
     conditions = draw(st.lists(st.sampled_from(sorted(sc.conditions)), unique=True, max_size=3))

@@ -158,7 +158,7 @@ def test_cheap_talk_signal_changes_nothing(cell, data):
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cell=cells(horizon=24), data=st.data())
 def test_reset_leaves_beliefs_unchanged(cell, data):
-    """A reset clears grievances only: without learning (kappa = 0) and events, trust never moves;
+    """A reset clears grievances only: without learning (kappa = 0), events and joining signals, trust never moves;
     with learning, the months before it are identical and its month's regime test sees the same beliefs."""
     months = data.draw(st.lists(st.integers(0, cell.horizon - 1), min_size=1, max_size=3, unique=True))
     first = min(months)
@@ -169,7 +169,12 @@ def test_reset_leaves_beliefs_unchanged(cell, data):
     b = detente.simulate(with_resets, runs=12, seed=9, paths=True)
     assert np.array_equal(a.paths["L"][:, :first], b.paths["L"][:, :first])
     assert np.array_equal(a.paths["G"][:, first], b.paths["G"][:, first])
-    frozen = with_resets.apply({"sides.W.learning.kappa": 0.0, "sides.R.learning.kappa": 0.0})
+    frozen = with_resets.apply(
+        {
+            "sides.W.learning.kappa": 0.0, "sides.R.learning.kappa": 0.0,
+            "sides.W.behaviour.delta": None, "sides.R.behaviour.delta": None,
+        }
+    )  # fmt: skip
     c = detente.simulate(frozen, runs=12, seed=9, paths=True)
     P = c.compiled.draw(np.arange(12))
     start = np.clip(

@@ -53,7 +53,7 @@ def _regime(f, cell, t: int, n: int = 3) -> dict[str, np.ndarray]:
     out: dict[str, list] = {k: [] for k in ("t_star", "e", "pi", "G", "regime", "pay")}
     for i in range(n):
         s = _start(f, P, i)
-        f(m.issue_games)(s, P, i, t)
+        f(m.issue_games)(s, P, i, t, True)
         out["regime"].append(f(m.open_issues)(s, P, i))
         for k in ("t_star", "e", "pi", "G", "pay"):
             out[k].append(getattr(s, k).copy())
@@ -178,7 +178,7 @@ class TestEngineLearningFacts(FactBase):
             scenario.cell("spiral", ALL3).apply(short), runs=n, seed=11, backend=backend
         )
         malign = detente.simulate(
-            scenario.cell("deterrence", ALL3).apply({"levers.joins": [], **short}),
+            scenario.cell("deterrence", ALL3).apply({"levers.counterfactual_joins": [], **short}),
             runs=n,
             seed=11,
             backend=backend,

@@ -67,7 +67,7 @@ def test_problem_inside_a_list_set_by_a_condition(tmp_path):
     path, problems = _problems(tmp_path, text)
     line = _line_of(text, "- {side: Q")
     assert problems == [
-        f"{path}:{line}: conditions.inclusion: levers.joins.0.side: unknown side 'Q'; expected one of ['R', 'W']"
+        f"{path}:{line}: conditions.inclusion: levers.counterfactual_joins.0.side: unknown side 'Q'; expected one of ['R', 'W']"
     ]
 
 

@@ -51,7 +51,7 @@ def _rich() -> dict[str, Any]:
         "threat": [{"start": "2010-01", "value": 1.0}],
         "inclusion": [{"start": "2011-01", "value": 0.5}],
     }
-    data["levers"]["joins"] = [{"side": "R", "date": "2012-01"}]
+    data["levers"]["counterfactual_joins"] = [{"side": "R", "date": "2012-01"}]
     data["levers"]["leadership"] = [{"side": "R", "date": "2012-05", "dh": 0.3}]
     data["levers"]["signals"] = [{"date": "2013-01", "sender": "W", "size": 5.0, "mimic": 0.5, "delta": 0.9}]
     data["events"] = [

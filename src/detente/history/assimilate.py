@@ -12,6 +12,9 @@ actor's. If only the actor maps to a side (target unmapped or on the same side),
 it (an act on a third party, e.g. NATO enlargement or the Georgia war, read by the rival). If only the
 target maps, the target's side observes the act as the rival camp's (e.g. SCO or Uzbek eviction notices
 to the US). If neither maps, the event is unattributed and skipped unless the row names an ``observer``.
+An ``observer`` of 'both' makes the act evidence to each side (a treaty or summit both took part in; the
+shipped record codes bilateral agreements and consultations this way), as a scenario event observed by
+both moves both beliefs in the simulation.
 """
 
 from __future__ import annotations
@@ -26,15 +29,23 @@ import numpy as np
 from detente.errors import ScenarioError
 from detente.history.context import Context, build_context, month_labels, point, regimes
 from detente.history.events import BUNDLED_EVENTS, EventTable, data_path, load_events
+from detente.scenario.events import BOTH as BOTH_CODE
 from detente.model.beliefs import event_evidence, event_log_lr, hostile_weight
 from detente.model.equation import pure
 from detente.scenario.schema import History, Scenario, month_index
 
 DEFAULT_P_START = 0.5
+BOTH = 2
+"""Observer index of an event both sides observe."""
+
+
+def observes(observer: np.ndarray, side: int) -> np.ndarray:
+    """Which events side ``side`` observes (its own, and those both observe)."""
+    return (observer == side) | (observer == BOTH)
 
 
 def attribute(table: EventTable, actors: dict[str, str], sides: tuple[str, str]) -> np.ndarray:
-    """Observer side index per event (-1: unattributed), by the rule in this module's docstring."""
+    """Observer side index per event (-1: unattributed, ``BOTH``), by the rule in this module's docstring."""
 
     def side_of(code: str) -> int:
         sid = code if code in sides else actors.get(code)
@@ -42,6 +53,9 @@ def attribute(table: EventTable, actors: dict[str, str], sides: tuple[str, str])
 
     out = np.full(len(table), -1, dtype=np.int64)
     for i in range(len(table)):
+        if table.observer[i] == BOTH_CODE:
+            out[i] = BOTH
+            continue
         if table.observer[i]:
             out[i] = side_of(table.observer[i])
             continue
@@ -73,7 +87,9 @@ class Setup:
     month: np.ndarray  # (n_events,) int, month index of each event (-1 outside)
     unit: np.ndarray  # (n_events,) float: evidence per unit gamma before bias (|g|*valence), 0 if lr given
     fixed: np.ndarray  # (n_events,) float: -ln(lr) for rows with lr, else 0
-    bias: np.ndarray  # (n_events,) float: 1 + beta*h of the observer in that month
+    bias: np.ndarray  # (n_events,) float: 1 + beta*h of the observer in that month (1 if both observe)
+    actor: np.ndarray  # (n_events,) int: the acting side (-1 unattributed)
+    side_bias: np.ndarray  # (2, n_events) float: 1 + beta*h of each side in the event's month
     A: np.ndarray  # (2, M)
     F: np.ndarray  # (2, M)
     L_max: float
@@ -160,16 +176,24 @@ def prepare(
     with np.errstate(divide="ignore"):
         fixed = np.where(has_lr, pure(event_evidence)(np.log(np.where(has_lr, table.lr, 1.0))), 0.0)
     used = observer >= 0
-    bias = np.ones(len(table))
-    bias[used] = pure(hostile_weight)(beta[observer[used]], ctx.h[observer[used], ev_month[used]])
+    side_bias = np.ones((2, len(table)))
+    for s in range(2):
+        side_bias[s, used] = pure(hostile_weight)(beta[s], ctx.h[s, ev_month[used]])
+    single = (observer == 0) | (observer == 1)
+    bias = np.where(single, side_bias[np.clip(observer, 0, 1), np.arange(len(table))], 1.0)
+    actor = np.where(single, 1 - observer, -1)
+    for i in np.flatnonzero(observer == BOTH):
+        code = table.actor[i]
+        sid = code if code in sides else hist.actors.get(code)
+        actor[i] = sides.index(sid) if sid in sides else -1
     A = np.zeros((2, len(months)))
     F = np.zeros((2, len(months)))
     for s in range(2):
-        sel = np.flatnonzero(observer == s)
+        sel = np.flatnonzero(observes(observer, s))
         sel = sel[
             np.lexsort((fixed[sel], unit[sel], ev_month[sel]))
         ]  # canonical order: sums are bit-identical
-        u, f, b, m = unit[sel], fixed[sel], bias[sel], ev_month[sel]
+        u, f, b, m = unit[sel], fixed[sel], side_bias[s, sel], ev_month[sel]
         np.add.at(A[s], m, np.where(u < 0, b * u, u))
         np.add.at(F[s], m, np.where(f < 0, b * f, f))
     return Setup(
@@ -184,6 +208,8 @@ def prepare(
         unit,
         fixed,
         bias,
+        actor,
+        side_bias,
         A,
         F,
         L_max,

@@ -16,9 +16,9 @@ import numpy as np
 from detente.model.elites import cohort_share, relative_gains_weight
 from detente.model.equation import pure, vectorised
 from detente.model.games import expected_cooperation, payoffs, trust_threshold, would_exploit
-from detente.model.regime import regime_label
+from detente.model.regime import channel_works, regime_label
 from detente.scenario.distributions import is_distribution
-from detente.scenario.schema import Scenario, month_index
+from detente.scenario.schema import Scenario, for_side, month_index
 
 
 def point(value: Any) -> float:
@@ -67,18 +67,19 @@ def schedule_path(steps: list, months: list[str]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Context:
-    """Per-month thresholds and exploit flags for the regime test: each (2, K, M)."""
+    """Per-month thresholds and exploit flags for the regime test: each (channel down/up, side, K, M)."""
 
     months: list[str]
     h: np.ndarray  # (2, M)
     r: np.ndarray  # (2, M)
     tau: np.ndarray  # (M,)
     iota: np.ndarray  # (M,)
-    t_star: np.ndarray  # (2, K, M)
-    exploit: np.ndarray  # (2, K, M) bool: side's own M type would exploit issue k
+    t_star: np.ndarray  # (2, 2, K, M): [channel works, side, issue, month]
+    exploit: np.ndarray  # (2, 2, K, M) bool: side's own M type would exploit issue k
     rho: np.ndarray  # (2,)
     strategic: np.ndarray  # (K,) bool
     issues: tuple[str, ...]
+    channel_floor: float = 0.0
 
 
 def build_context(scenario: Scenario, months: list[str]) -> Context:
@@ -103,32 +104,42 @@ def build_context(scenario: Scenario, months: list[str]) -> Context:
     )
     issues = tuple(scenario.issues)
     K, M = len(issues), len(months)
-    t_star = np.zeros((2, K, M))
-    exploit = np.zeros((2, K, M), bool)
+    t_star = np.zeros((2, 2, K, M))
+    exploit = np.zeros((2, 2, K, M), bool)
     for k, iid in enumerate(issues):
         spec = scenario.issues[iid]
         inc = spec.inclusion
         for s, sid in enumerate(sides):
-            Rp, TBp, TMp, Sp, Pp = vectorised(payoffs)(
-                point(spec.R0), point(spec.T_B), point(spec.P0), point(spec.T_M), point(spec.S), point(spec.v),
-                point(spec.w), r[s], tau, iota, point(inc.dv) if inc else 0.0,
-                point(inc.S_incl) if inc else point(spec.S), bool(inc is not None and inc.invited == sid),
-            )  # fmt: skip
-            t_star[s, k] = vectorised(trust_threshold)(Rp, TBp, Pp, Sp)
-            exploit[s, k] = pure(would_exploit)(TMp, Rp)
+            x = {f: point(for_side(getattr(spec, f), sid)) for f in ("R0", "T_B", "P0", "T_M", "S", "v", "w")}
+            for c in range(2):
+                Rp, TBp, TMp, Sp, Pp = vectorised(payoffs)(
+                    x["R0"], x["T_B"], x["P0"], x["T_M"], x["S"], x["v"], x["w"], r[s], tau, iota,
+                    point(inc.dv) if inc else 0.0, point(inc.S_incl) if inc else x["S"],
+                    bool(inc is not None and inc.invited == sid), c == 1,
+                )  # fmt: skip
+                t_star[c, s, k] = vectorised(trust_threshold)(Rp, TBp, Pp, Sp)
+                exploit[c, s, k] = pure(would_exploit)(TMp, Rp)
     rho = np.array([point(scenario.sides[sid].behaviour.rho) for sid in sides])
     strategic = np.array([scenario.issues[i].kind == "strategic" for i in issues])
-    return Context(months, h, r, tau, iota, t_star, exploit, rho, strategic, issues)
+    floor = point(scenario.channel_floor)
+    return Context(months, h, r, tau, iota, t_star, exploit, rho, strategic, issues, floor)
 
 
-def side_clears(ctx: Context, side: int, p: np.ndarray) -> np.ndarray:
-    """Whether side ``side`` with trust ``p`` (..., M) clears its threshold on each issue: (..., M, K)."""
+def side_clears(ctx: Context, side: int, p: np.ndarray, working: Any = True) -> np.ndarray:
+    """Whether side ``side`` with trust ``p`` (..., M) clears its threshold on each issue: (..., M, K).
+
+    ``working`` (bool or (..., M) bools) says whether the verification channel works in each month."""
     other = 1 - side
-    pi = vectorised(expected_cooperation)(p[..., :, None], ctx.rho[other], ctx.exploit[other].T)
-    return pi >= ctx.t_star[side].T
+    c = np.asarray(working, dtype=bool)[..., None]
+    exploit = np.where(c, ctx.exploit[1, other].T, ctx.exploit[0, other].T)
+    t_star = np.where(c, ctx.t_star[1, side].T, ctx.t_star[0, side].T)
+    pi = vectorised(expected_cooperation)(p[..., :, None], ctx.rho[other], exploit)
+    return pi >= t_star
 
 
 def regimes(ctx: Context, p_a: np.ndarray, p_b: np.ndarray) -> np.ndarray:
-    """Regime per month (0 strategic, 1 tactical, 2 frozen) implied by trust paths of both sides."""
-    G = side_clears(ctx, 0, p_a) & side_clears(ctx, 1, p_b)
+    """Regime per month (0 strategic, 1 tactical, 2 frozen) implied by trust paths of both sides, with the
+    verification channel lost in months where either trust is below the scenario's floor (as the engine)."""
+    working = vectorised(channel_works)(p_a, p_b, ctx.channel_floor)
+    G = side_clears(ctx, 0, p_a, working) & side_clears(ctx, 1, p_b, working)
     return vectorised(regime_label)((G & ctx.strategic).any(axis=-1), G.any(axis=-1)).astype(np.int8)

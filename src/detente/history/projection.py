@@ -105,8 +105,8 @@ def project_record(setup: Any) -> RecordSeries:
     gsum = np.zeros((T, 2))
     coop = np.zeros((T, 2))
     table = setup.table
-    for i in np.flatnonzero(setup.observer >= 0):
-        actor = 1 - setup.observer[i]
+    for i in np.flatnonzero((setup.observer >= 0) & (setup.actor >= 0)):
+        actor = setup.actor[i]
         m = setup.month[i]
         g = abs(table.goldstein[i]) * table.valence[i] if not np.isnan(table.goldstein[i]) else 0.0
         count[m, actor] += 1

@@ -47,6 +47,8 @@ KINDS = frozenset(
 """PLOVER top-level categories (README and 2021 versions) plus the record's brief kinds (endorse, yield)."""
 
 REQUIRED = ("date", "actor", "target", "kind")
+BOTH = "both"
+"""An ``observer`` cell naming both sides: the act is evidence to each (a treaty both signed)."""
 VALENCE_COLUMNS = ("dyad_valence", "valence")
 MAX_LISTED = 50
 """At most this many problems are listed (then '... and N more')."""
@@ -76,7 +78,7 @@ class EventTable:
     goldstein: np.ndarray  # float, nan where absent (explicit lr)
     valence: np.ndarray  # int8, 0 where absent
     lr: np.ndarray  # float, nan where not given
-    observer: np.ndarray  # str, '' where not given (then the attribution rule decides)
+    observer: np.ndarray  # str: a side, 'both', or '' (then the attribution rule decides)
     cameo: np.ndarray  # str
     issue: np.ndarray  # str
     description: np.ndarray  # str
@@ -254,10 +256,10 @@ def validate_rows(
             else:
                 valence = int(parsed)
         observer = _text(row.get("observer"))
-        if observer and observer not in side_ids and observer not in actors:
+        if observer and observer != BOTH and observer not in side_ids and observer not in actors:
             problems.append(
-                f"{where(i, 'observer')}: {observer!r} is neither a side ({', '.join(sorted(side_ids))}) "
-                f"nor a mapped actor code"
+                f"{where(i, 'observer')}: {observer!r} is neither a side ({', '.join(sorted(side_ids))}), "
+                f"'{BOTH}' nor a mapped actor code"
             )
         cols["date"].append(date)
         cols["actor"].append(codes["actor"])
