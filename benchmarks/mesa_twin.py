@@ -15,6 +15,7 @@ import argparse
 import math
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -174,7 +175,7 @@ class Rivalry(mesa.Model):
         self.tau = _schedule(sc.schedules.threat, sc.start, sc.horizon)
         self.iota = _schedule(sc.schedules.inclusion, sc.start, sc.horizon)
         self.resets = {month_index(sc.start, r.date) for r in sc.levers.resets}
-        self.joins = {month_index(sc.start, j.date): j.side for j in sc.levers.joins}
+        self.joins = {month_index(sc.start, j.date): j.side for j in sc.levers.counterfactual_joins}
         self.leadership = [
             (month_index(sc.start, x.date), x.side, _fixed(x.dh, "dh")) for x in sc.levers.leadership
         ]
@@ -235,8 +236,12 @@ class Rivalry(mesa.Model):
         self.month += 1
 
 
+V1_RESET = str(Path(__file__).resolve().parents[1] / "tests" / "golden" / "reset2009_v010.yaml")
+"""The twin is the v1 model (no joining choice, no verification channel): reset-2009 as 0.1.0 shipped it."""
+
+
 def run_ensemble(
-    scenario: str | Scenario = "reset-2009",
+    scenario: str | Scenario = V1_RESET,
     runs: int = 100,
     world: str | None = None,
     conditions: tuple[str, ...] = (),

@@ -90,7 +90,9 @@ def _sigma(x: float) -> float:
     return 1.0 / (1.0 + _exp(-x))
 
 
-def _payoffs(run: dict, s: int, k: int, r: float, tau: float, iota: float, invited: int, working: bool) -> tuple:
+def _payoffs(
+    run: dict, s: int, k: int, r: float, tau: float, iota: float, invited: int, working: bool
+) -> tuple:
     """Side s's transformed payoffs on issue k (theory §10.4; v lost without a working channel)."""
     iss = {name: col[k][s] for name, col in run["issue"].items()}
     R = iss["R0"] + iss["w"] * tau
@@ -257,7 +259,8 @@ def _run_params(params: Params, i: int) -> dict:
     return {
         "side": {name: [float(x) for x in params.side[name][i]] for name in params.side.dtype.names},
         "issue": {
-            name: [[float(x) for x in row] for row in params.issue[name][i]] for name in params.issue.dtype.names
+            name: [[float(x) for x in row] for row in params.issue[name][i]]
+            for name in params.issue.dtype.names
         },
         "tau": [[float(x) for x in row] for row in params.tau[i]],
         "channel_floor": float(params.channel_floor[i]),

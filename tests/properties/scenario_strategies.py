@@ -62,7 +62,12 @@ def per_side_terms(draw: Any, horizon: int) -> dict[str, Any]:
             out[f"issues.{issue}.v"] = {s: draw(unit()) for s in SIDES}
     if draw(st.booleans()):
         out["schedules.threat"] = {
-            s: [{"start": month_label(START, draw(st.integers(0, horizon - 1))), "value": draw(unit(0.0, 2.0))}]
+            s: [
+                {
+                    "start": month_label(START, draw(st.integers(0, horizon - 1))),
+                    "value": draw(unit(0.0, 2.0)),
+                }
+            ]
             for s in SIDES
         }
     if draw(st.booleans()):
@@ -87,7 +92,9 @@ def levers_and_events(draw: Any, horizon: int) -> dict[str, Any]:
         else:
             ev["goldstein"] = draw(unit(-10.0, 10.0))
             valence = st.sampled_from([-1, 0, 1])
-            ev["valence"] = {s: draw(valence) for s in SIDES} if both and draw(st.booleans()) else draw(valence)
+            ev["valence"] = (
+                {s: draw(valence) for s in SIDES} if both and draw(st.booleans()) else draw(valence)
+            )
         ev["probability"] = draw(unit())
         events.append(ev)
     signals = [
@@ -107,12 +114,17 @@ def levers_and_events(draw: Any, horizon: int) -> dict[str, Any]:
         "levers.resets": [{"date": draw(date)} for _ in range(draw(st.integers(0, 2)))],
         "levers.leadership": [
             {
-                "side": draw(side), "date": draw(date), "dh": draw(unit()), "h": draw(st.none() | unit()),
+                "side": draw(side),
+                "date": draw(date),
+                "dh": draw(unit()),
+                "h": draw(st.none() | unit()),
                 "type": draw(st.sampled_from([None, "B", "M", "draw"])),
             }
             for _ in range(draw(st.integers(0, 2)))
         ],
-        "levers.counterfactual_joins": [{"side": draw(side), "date": draw(date)} for _ in range(draw(st.integers(0, 1)))],
+        "levers.counterfactual_joins": [
+            {"side": draw(side), "date": draw(date)} for _ in range(draw(st.integers(0, 1)))
+        ],
     }
 
 

@@ -27,7 +27,10 @@ ARMS, TRANSIT, NONPROLIF, ARCH = range(4)
 ALL3 = ("generational_change", "shared_threat", "inclusion")
 NO_COHORT = {"sides.W.elite.h0": 0.0, "sides.R.elite.h0": 0.0}
 W, R = 0, 1
-THEORY_BELIEFS = {"sides.W.belief.p0": 0.40, "sides.R.belief.p0": 0.35}
+THEORY_BELIEFS = {
+    "sides.W.belief.p0": 0.40, "sides.R.belief.p0": 0.35,
+    "sides.R.behaviour.delta": None, "channel_floor": 0.0,  # the v1 facts: no joining choice, no channel
+}  # fmt: skip
 """Theory §10.8's "default" beliefs (the bundled scenario may start from the replayed history instead)."""
 
 
@@ -178,7 +181,7 @@ class TestEngineLearningFacts(FactBase):
             scenario.cell("spiral", ALL3).apply(short), runs=n, seed=11, backend=backend
         )
         malign = detente.simulate(
-            scenario.cell("deterrence", ALL3).apply({"levers.counterfactual_joins": [], **short}),
+            scenario.cell("deterrence", ALL3).apply({"sides.R.behaviour.delta": None, **short}),
             runs=n,
             seed=11,
             backend=backend,

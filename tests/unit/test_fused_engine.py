@@ -15,7 +15,10 @@ from detente.engine.simulate import resolve_initial_trust
 from detente.errors import DetenteError
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "golden"))
-from golden_cells import RICH
+from golden_cells import RICH as RICH_V010
+from test_kernel_golden import _v2_names
+
+RICH = _v2_names(RICH_V010)
 
 
 def _same(x: np.ndarray, y: np.ndarray) -> bool:
@@ -63,7 +66,12 @@ def test_game_table_only_when_payoffs_do_not_vary() -> None:
     cell = detente.load_scenario("reset-2009").cell("uncertain", ("inclusion",))
     P = Compiled(cell, 1, resolve_initial_trust(cell)).draw(np.arange(50))
     tabled = with_game_table(P)
-    assert tabled.use_table and tabled.table_t_star.shape == (cell.horizon, 2, len(cell.issues))
+    assert tabled.use_table and tabled.table_t_star.shape == (
+        cell.horizon,
+        2,
+        2,
+        len(cell.issues),
+    )  # channel down, up
 
 
 def test_rich_scenario_exercises_every_branch() -> None:

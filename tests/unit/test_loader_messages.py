@@ -63,7 +63,11 @@ def test_world_problem_at_its_line(tmp_path):
 
 
 def test_problem_inside_a_list_set_by_a_condition(tmp_path):
-    text = BASE.replace("- {side: R, date: 2010-01}", "- {side: Q, date: 2010-01}")
+    text = BASE.replace(
+        "      schedules.inclusion:\n        - {start: 2010-01, value: 1.0}",
+        "      schedules.inclusion:\n        - {start: 2010-01, value: 1.0}\n      levers.counterfactual_joins:\n"
+        "        - {side: Q, date: 2010-01}",
+    )
     path, problems = _problems(tmp_path, text)
     line = _line_of(text, "- {side: Q")
     assert problems == [

@@ -31,8 +31,9 @@ Z = 4.0
     ],
 )
 def test_mesa_twin_matches_detente(world: str, conditions: tuple[str, ...]) -> None:
-    twin = mesa_twin.run_ensemble("reset-2009", runs=MESA_RUNS, world=world, conditions=conditions, seed=3)
-    res = detente.simulate("reset-2009", runs=DETENTE_RUNS, world=world, conditions=conditions)
+    v1 = mesa_twin.V1_RESET  # the twin implements the v1 model: compare on reset-2009 as 0.1.0 shipped it
+    twin = mesa_twin.run_ensemble(v1, runs=MESA_RUNS, world=world, conditions=conditions, seed=3)
+    res = detente.simulate(detente.load_scenario(v1), runs=DETENTE_RUNS, world=world, conditions=conditions)
     s = res.summaries
     n, m = DETENTE_RUNS, MESA_RUNS
 

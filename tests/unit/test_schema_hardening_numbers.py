@@ -52,7 +52,10 @@ def _rich() -> dict[str, Any]:
         "inclusion": [{"start": "2011-01", "value": 0.5}],
     }
     data["levers"]["counterfactual_joins"] = [{"side": "R", "date": "2012-01"}]
-    data["levers"]["leadership"] = [{"side": "R", "date": "2012-05", "dh": 0.3}]
+    data["levers"]["leadership"] = [{"side": "R", "date": "2012-05", "dh": 0.3, "h": 0.6, "type": "draw"}]
+    R["elite"].update({"m_old": 0.6, "m_new": 0.1})
+    W["behaviour"]["delta"] = 0.8
+    data["channel_floor"] = 0.2
     data["levers"]["signals"] = [{"date": "2013-01", "sender": "W", "size": 5.0, "mimic": 0.5, "delta": 0.9}]
     data["events"] = [
         {"date": "2010-03", "actor": "R", "observer": "W", "lr": 2.0, "probability": 0.5},

@@ -88,7 +88,9 @@ class Params(NamedTuple):
     runs: np.ndarray  # (n,) int64 global run indices
     keys: np.ndarray  # (n,) uint64 counter-based run keys
     side: np.ndarray  # (n, 2) SIDE_DTYPE records: side["eps"] is (n, 2)
-    issue: np.ndarray  # (n, K, 2) ISSUE_DTYPE records: issue k as side s sees it (B template, T_M, S, v, w, ...)
+    issue: (
+        np.ndarray
+    )  # (n, K, 2) ISSUE_DTYPE records: issue k as side s sees it (B template, T_M, S, v, w, ...)
     theta0: np.ndarray  # (n, 2) bool: True = benign (B)
     tau: np.ndarray  # (n, T, 2) common threat as each side feels it
     iota: np.ndarray  # (n, T)
@@ -165,7 +167,12 @@ class Compiled:
             join_month=join,
             reset=reset,
             leadership=tuple(
-                (month_index(sc.start, x.date), sides.index(x.side), f"levers.leadership.{i}", LEADER_TYPES[x.type])
+                (
+                    month_index(sc.start, x.date),
+                    sides.index(x.side),
+                    f"levers.leadership.{i}",
+                    LEADER_TYPES[x.type],
+                )
                 for i, x in enumerate(sc.levers.leadership)
             ),
             signals=tuple(
@@ -218,10 +225,14 @@ class Compiled:
             for name in ("kappa", "alpha", "beta"):
                 cols[name].append(value(getattr(s.learning, name), f"{base}.learning.{name}"))
             delta = s.behaviour.delta
-            cols["delta"].append(np.full(n, np.nan) if delta is None else value(delta, f"{base}.behaviour.delta"))
+            cols["delta"].append(
+                np.full(n, np.nan) if delta is None else value(delta, f"{base}.behaviour.delta")
+            )
             for name in ("m_old", "m_new"):
                 share = getattr(s.elite, name)
-                cols[name].append(np.full(n, np.nan) if share is None else value(share, f"{base}.elite.{name}"))
+                cols[name].append(
+                    np.full(n, np.nan) if share is None else value(share, f"{base}.elite.{name}")
+                )
         side = np.empty((n, 2), SIDE_DTYPE)
         for name, parts in cols.items():
             side[name] = np.stack(parts, axis=1)
@@ -283,7 +294,9 @@ class Compiled:
             size = value(sig.size, f"{base}.size")
             delta = value(sig.delta, f"{base}.delta")
             sender = st.signals[i][1]
-            x_star = pure(separating_cost)(issue_arr["P0"][:, k, sender], issue_arr["T_M"][:, k, sender], delta)
+            x_star = pure(separating_cost)(
+                issue_arr["P0"][:, k, sender], issue_arr["T_M"][:, k, sender], delta
+            )
             sig_sep.append(size >= x_star)
             sig_mimic.append(np.log(value(sig.mimic, f"{base}.mimic")))
         ev = []

@@ -29,9 +29,9 @@ import numpy as np
 from detente.errors import ScenarioError
 from detente.history.context import Context, build_context, month_labels, point, regimes
 from detente.history.events import BUNDLED_EVENTS, EventTable, data_path, load_events
-from detente.scenario.events import BOTH as BOTH_CODE
 from detente.model.beliefs import event_evidence, event_log_lr, hostile_weight
 from detente.model.equation import pure
+from detente.scenario.events import BOTH as BOTH_CODE
 from detente.scenario.schema import History, Scenario, month_index
 
 DEFAULT_P_START = 0.5

@@ -6,7 +6,15 @@ if it matches the label, 1/2 if it matches ``alt_regime``, else 0. The fit maxim
 ties (the score is a step function) are broken by taking the tied point nearest the centroid of the tied
 set. Uncertainty: the profile (range of each parameter over the maximal set) and a bootstrap over years
 (percentile interval of the refitted values). Leave-one-year-out agreement gives an out-of-sample check.
-Nothing is tuned per event: the only free numbers are gamma and two starting beliefs.
+Nothing is tuned per event: the only free numbers are gamma and two starting beliefs (and, if asked, other
+scenario parameters given as dotted paths with a grid of values).
+
+``posterior`` turns the same grid into a posterior: each year's label is the model's regime with
+probability 1 - eps and either of the two others with eps/2 (eps, the label noise, uniform on 0..2/3,
+where a label becomes independent of the model, and integrated out; n, the agreement total, counts an
+alternative reading as half); the prior is uniform over the grid. A parameter whose marginal posterior stays within total variation
+``UNIDENTIFIED_TV`` of its prior is reported as not identified, with its admissible range, never with a
+standard error.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ LABEL_TO_REGIME = {
 }
 GAMMA_GRID = np.round(np.arange(0.0, 0.5001, 0.01), 6)
 P_GRID = np.round(np.arange(0.02, 0.9801, 0.04), 6)
+UNIDENTIFIED_TV = 0.05
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,7 @@ class Fit:
     final_trust: dict[str, dict[str, Any]]  # trust on the target date at the fit, with bootstrap interval
     until: str
     extra: dict[str, Any] = field(default_factory=dict)
+    posterior: Posterior | None = None
 
     def interval(self, name: str) -> tuple[float, float]:
         """The reported uncertainty of a fitted value: the union of its maximal-set range and bootstrap interval."""
@@ -118,15 +128,8 @@ class Fit:
             "agreement_loo": self.loo_agreement,
             "years": [int(y) for y in self.years],
             "rule": self.rule,
-            "fitted": {
-                n: {
-                    "value": self.value(n),
-                    "maximal_set": list(self.maximal_set[n]),
-                    "bootstrap_95": list(self.bootstrap[n]),
-                    "bootstrap_se": self.bootstrap_se[n],
-                }
-                for n in names
-            },
+            "fitted": {n: self._fitted(n) for n in names},
+            "posterior": self.posterior.summary() if self.posterior is not None else None,
             "baselines": self.baselines,
             "per_year": [
                 {
@@ -149,6 +152,26 @@ class Fit:
             "agreement_from_second": self.extra.get("model_agreement_from_second"),
             "starting_trust": {"date": self.until, **self.final_trust},
         }
+
+    def identified(self, name: str) -> bool:
+        """Whether the labels identify the parameter (see ``Posterior.identified``)."""
+        return self.posterior is None or self.posterior.identified(name)
+
+    def _fitted(self, name: str) -> dict[str, Any]:
+        """A fitted value with its uncertainty; an unidentified one gets its admissible range, no s.e."""
+        out = {
+            "value": self.value(name),
+            "identified": self.identified(name),
+            "maximal_set": list(self.maximal_set[name]),
+            "bootstrap_95": list(self.bootstrap[name]),
+            "bootstrap_se": self.bootstrap_se[name],
+        }
+        if not out["identified"]:
+            grid = self.gamma_grid if name == "gamma" else self.p_grid
+            out.update(
+                admissible_range=[float(grid.min()), float(grid.max())], bootstrap_95=None, bootstrap_se=None
+            )
+        return out
 
     def value(self, name: str) -> float:
         """Fitted value by name: 'gamma' or 'p_start.<side>'."""
@@ -299,6 +322,7 @@ def calibrate(
         confusion[m, p] += 1
     base = baselines(labels)
     score = S[idx]
+    post = posterior(S, axes, names)
     return Fit(
         sides=setup.sides,
         years=labels.years,
@@ -322,4 +346,159 @@ def calibrate(
         final_trust=final,
         until=str(setup.until),
         extra={"model_agreement_from_second": float(score[1:].mean()), "loo_per_year": loo},
+        posterior=post,
     )
+
+
+NOISE_MAX = 2.0 / 3.0  # at eps = 2/3 a label is uniform, independent of the model: noise cannot exceed chance
+
+
+def _noise_integral(miss: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """log of the integral of eps^miss * (1 - eps)^hit over 0 < eps < NOISE_MAX."""
+    from scipy.special import betainc, betaln
+
+    return betaln(miss + 1.0, hit + 1.0) + np.log(betainc(miss + 1.0, hit + 1.0, NOISE_MAX))
+
+
+def label_log_likelihood(total: np.ndarray, years: int) -> np.ndarray:
+    """Log marginal likelihood of ``years`` labels with agreement total ``total``.
+
+    Each label is the model's regime w.p. 1 - eps, else either other regime (eps/2 each); eps is uniform
+    on 0..2/3 and integrated out. Increasing in ``total``.
+    """
+    total = np.asarray(total, float)
+    miss = years - total
+    return _noise_integral(miss, total) - miss * np.log(2.0) - np.log(NOISE_MAX)
+
+
+@dataclass(frozen=True, eq=False)
+class Posterior:
+    """Posterior weights over a parameter grid (uniform prior) from the labelled years' agreement."""
+
+    names: tuple[str, ...]
+    axes: tuple[np.ndarray, ...]
+    weight: np.ndarray  # grid shape, sums to 1
+    total: np.ndarray  # agreement total per grid point
+    years: int
+
+    def marginal(self, name: str) -> np.ndarray:
+        """Marginal posterior of one parameter over its grid values."""
+        d = self.names.index(name)
+        return self.weight.sum(axis=tuple(i for i in range(self.weight.ndim) if i != d))
+
+    def mean(self, name: str) -> float:
+        """Posterior mean."""
+        return float((self.marginal(name) * self.axes[self.names.index(name)]).sum())
+
+    def interval(self, name: str, level: float = 0.95) -> tuple[float, float]:
+        """Equal-tailed credible interval on the grid (the grid values holding the tails' cut points)."""
+        m, ax = self.marginal(name), self.axes[self.names.index(name)]
+        cdf = np.cumsum(m)
+        lo = np.searchsorted(cdf, (1 - level) / 2 - 1e-12)
+        hi = np.searchsorted(cdf, 1 - (1 - level) / 2 - 1e-12)
+        return float(ax[min(lo, len(ax) - 1)]), float(ax[min(hi, len(ax) - 1)])
+
+    def sd(self, name: str) -> float:
+        """Posterior standard deviation."""
+        ax, mu = self.axes[self.names.index(name)], self.mean(name)
+        return float(np.sqrt((self.marginal(name) * (ax - mu) ** 2).sum()))
+
+    def identified(self, name: str) -> bool:
+        """False when the labels leave the parameter's marginal within ``UNIDENTIFIED_TV`` of its prior."""
+        m = self.marginal(name)
+        return bool(0.5 * np.abs(m - 1.0 / len(m)).sum() >= UNIDENTIFIED_TV)
+
+    def mode(self) -> dict[str, float]:
+        """The most probable grid point (ties: the tied point nearest the tied set's centroid)."""
+        idx, _ = _pick(self.weight, list(self.axes))
+        return {n: float(self.axes[d][idx[d]]) for d, n in enumerate(self.names)}
+
+    def draws(self, n: int) -> list[dict[str, float]]:
+        """``n`` grid points at the posterior quantiles (j + 1/2)/n of the flattened grid (no randomness)."""
+        cdf = np.cumsum(self.weight.ravel())
+        flat = np.minimum(np.searchsorted(cdf, (np.arange(n) + 0.5) / n), cdf.size - 1)
+        out = []
+        for f in flat:
+            idx = np.unravel_index(f, self.weight.shape)
+            out.append({nm: float(self.axes[d][idx[d]]) for d, nm in enumerate(self.names)})
+        return out
+
+    def label_noise(self) -> float:
+        """Posterior mean of the label-noise rate eps."""
+        miss = self.years - self.total
+        mean = np.exp(_noise_integral(miss + 1.0, self.total) - _noise_integral(miss, self.total))
+        return float((self.weight * mean).sum())
+
+    def summary(self) -> dict[str, Any]:
+        """Per parameter: mode, mean, 95% credible interval and s.d., or 'not identified' with its range."""
+        mode = self.mode()
+        out: dict[str, Any] = {}
+        for d, n in enumerate(self.names):
+            ax = self.axes[d]
+            if self.identified(n):
+                out[n] = {
+                    "identified": True,
+                    "mode": mode[n],
+                    "mean": self.mean(n),
+                    "credible_95": list(self.interval(n)),
+                    "sd": self.sd(n),
+                }
+            else:
+                out[n] = {
+                    "identified": False,
+                    "admissible_range": [float(ax.min()), float(ax.max())],
+                    "note": "not identified: the labels leave its prior (uniform on the range) unchanged",
+                }
+        return {
+            "prior": "uniform over the grid",
+            "likelihood": "label = model regime w.p. 1 - eps, else another (eps ~ U(0, 2/3), integrated out)",
+            "years": self.years,
+            "label_noise_mean": self.label_noise(),
+            "parameters": out,
+        }
+
+
+def posterior(
+    scores: np.ndarray, axes: list[np.ndarray], names: list[str], use: np.ndarray | None = None
+) -> Posterior:
+    """Posterior over the grid from per-year agreement ``scores`` (grid..., Y), using the years in ``use``."""
+    use = np.ones(scores.shape[-1], bool) if use is None else np.asarray(use, bool)
+    total = scores[..., use].sum(-1)
+    ll = label_log_likelihood(total, int(use.sum()))
+    w = np.exp(ll - ll.max())
+    return Posterior(
+        tuple(names), tuple(np.asarray(a, float) for a in axes), w / w.sum(), total, int(use.sum())
+    )
+
+
+def grid_predictions(
+    scenario: Any,
+    labels: Labels,
+    table: EventTable | None = None,
+    gammas: np.ndarray | None = None,
+    ps: np.ndarray | None = None,
+    extra: dict[str, list[float]] | None = None,
+    until: str | None = None,
+) -> tuple[np.ndarray, list[np.ndarray], list[str]]:
+    """Yearly regimes over the grid (extra..., gamma, p_a, p_b, Y), its axes and parameter names.
+
+    ``extra`` maps dotted scenario paths to values; each combination is replayed with those overrides.
+    """
+    from itertools import product
+
+    from detente.history.assimilate import history_of
+
+    gammas = GAMMA_GRID if gammas is None else np.asarray(gammas, float)
+    ps = P_GRID if ps is None else np.asarray(ps, float)
+    extra = dict(extra or {})
+    rule = history_of(scenario).regime_at
+    blocks = []
+    sides = scenario.side_ids
+    for combo in product(*extra.values()):
+        sc = scenario.apply(dict(zip(extra, combo, strict=True))) if extra else scenario
+        setup = prepare(sc, table, until=until)
+        blocks.append(predictions(setup, labels, gammas, ps, rule))
+    S = np.stack(blocks).reshape(*(len(v) for v in extra.values()), *blocks[0].shape)
+    axes = [np.asarray(v, float) for v in extra.values()] + [gammas, ps, ps]
+    names = [*extra, "gamma", *(f"p_start.{s}" for s in sides)]
+    return S, axes, names

@@ -1,4 +1,7 @@
-"""Figures of the history: trust paths with labelled years and largest events; record vs simulated tone."""
+"""Figures of the history: trust paths with labelled years and largest events; record vs simulated tone.
+
+Drawn in the detente figure style (``detente.report.style``) and saved as PNG (300 dpi), SVG and PDF.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,11 @@ from typing import Any
 import numpy as np
 
 from detente.model.regime import REGIMES
+from detente.report import style
 
-REGIME_COLOURS = {0: "#4daf4a", 1: "#ffbf00", 2: "#e41a1c"}
+REGIME_COLOURS = {i: style.REGIME_COLOURS[name] for i, name in enumerate(REGIMES)}
 REGIME_NAMES = {0: "strategic (partnership attempt)", 1: "tactical (limited)", 2: "frozen (adversarial)"}
-SIDE_COLOURS = ("#1f4e9c", "#c0392b")
+SIDE_COLOURS = style.SIDE_COLOURS
 
 
 def _dates(months: list[str]) -> np.ndarray:
@@ -30,16 +34,18 @@ def largest_events(rep: Any, n: int = 8) -> list[tuple[int, float]]:
 
 def trust_figure(rep: Any, fit: Any | None = None, title: str | None = None, n_events: int = 8) -> Any:
     """Both sides' month-end trust, the labelled years shaded, the largest events annotated."""
-    import matplotlib
+    with style.paper_style():
+        return _trust_figure(rep, fit, title, n_events)
 
-    matplotlib.use("Agg")
+
+def _trust_figure(rep: Any, fit: Any | None, title: str | None, n_events: int) -> Any:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
     st = rep.setup
     sc = st.scenario
     x = _dates(st.months)
-    fig, ax = plt.subplots(figsize=(14, 8), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(style.PAPER_WIDTH, 5.4), layout="constrained")
     handles = []
     if fit is not None:
         for y, main, alt in zip(fit.years, fit.labels.main, fit.labels.alt, strict=True):
@@ -67,8 +73,9 @@ def trust_figure(rep: Any, fit: Any | None = None, title: str | None = None, n_e
             x,
             rep.p[s],
             color=SIDE_COLOURS[s],
-            lw=2.2,
-            label=f"{sc.sides[sid].name}'s trust that {sc.sides[other].name} is benign",
+            ls=style.SIDE_LINESTYLES[s],
+            lw=1.4,
+            label=style.text(f"{sc.sides[sid].name}'s trust that {sc.sides[other].name} is benign"),
         )
         handles.append(line)
     ctx = st.context
@@ -87,9 +94,9 @@ def trust_figure(rep: Any, fit: Any | None = None, title: str | None = None, n_e
                     x,
                     np.where(p_star <= 1, p_star, np.nan),
                     color=SIDE_COLOURS[s],
-                    lw=1,
-                    ls="--",
-                    label=f"{sc.sides[st.sides[s]].name}'s trust needed for the strategic issue",
+                    lw=0.8,
+                    ls=(0, (1, 1.5)),
+                    label=style.text(f"{sc.sides[st.sides[s]].name}'s trust needed for the strategic issue"),
                 )
                 handles.append(line)
     levels = (0.56, 0.48, 0.40, 0.32, 0.24, 0.16)
@@ -97,13 +104,17 @@ def trust_figure(rep: Any, fit: Any | None = None, title: str | None = None, n_e
     for rank, (i, dl) in enumerate(picked):
         d = np.datetime64(str(st.table.date[i]), "D")
         s = int(st.observer[i])
-        text = f"{str(st.table.date[i])[:7]} {_short(st.table.description[i])}\n(seen by {st.sides[s]}: {dl:+.1f} log-odds)"
+        text = style.text(
+            f"{str(st.table.date[i])[:7]} {_short(st.table.description[i])}\n(seen by {st.sides[s]}: {dl:+.1f} log-odds)"
+        )
+        lo, hi = x[0].astype("datetime64[D]"), x[-1].astype("datetime64[D]")
+        frac = (d - lo) / (hi - lo)
         ax.annotate(
             text,
             xy=(d, rep.p[s, st.month[i]]),
             xytext=(d, levels[rank % len(levels)]),
-            fontsize=7,
-            ha="center",
+            fontsize=6,
+            ha="left" if frac < 0.15 else "right" if frac > 0.85 else "center",
             arrowprops={"arrowstyle": "->", "color": "grey", "lw": 0.7},
             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "grey", "alpha": 0.9},
         )
@@ -119,34 +130,34 @@ def trust_figure(rep: Any, fit: Any | None = None, title: str | None = None, n_e
             f"{fit.baselines['persistence']['agreement']:.2f}); gamma = {rep.gamma:g}; "
             f"annotated: largest moves in log-odds"
         )
-    ax.set_title(head, fontsize=11)
-    ax.legend(
-        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=8, framealpha=0.9
-    )
+    ax.set_title(style.text(head, 100), fontsize=8)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=6.5)
     ax.grid(alpha=0.25)
     return fig
 
 
-def _short(text: str, n: int = 34) -> str:
+def _short(text: str, n: int = 30) -> str:
     text = str(text).split(":")[0] if ":" in str(text)[:45] else str(text)
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def compare_figure(frame: Any, title: str) -> Any:
     """Record and simulated trailing-12-month tone (mean Goldstein per event) on one time axis."""
-    import matplotlib
+    with style.paper_style():
+        return _compare_figure(frame, title)
 
-    matplotlib.use("Agg")
+
+def _compare_figure(frame: Any, title: str) -> Any:
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(13, 5.5), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(style.PAPER_WIDTH, 3.8), layout="constrained")
     rec = frame[frame.source == "record"]
     sim = frame[frame.source == "simulated"]
     ax.plot(
         _dates(list(rec.month)),
         rec.tone_12m,
         color="black",
-        lw=2,
+        lw=1.3,
         label="coded record: mean dyad Goldstein per event, trailing 12 months",
     )
     xs = _dates(list(sim.month))
@@ -154,27 +165,32 @@ def compare_figure(frame: Any, title: str) -> Any:
         xs,
         sim.tone_12m_p05,
         sim.tone_12m_p95,
-        color="#1f77b4",
+        color=style.OKABE_ITO["blue"],
         alpha=0.25,
+        lw=0,
         label="simulated runs: 5–95% range",
     )
-    ax.plot(xs, sim.tone_12m, color="#1f77b4", lw=2, label="simulated runs: median (theory §10.6 projection)")
+    ax.plot(
+        xs,
+        sim.tone_12m,
+        color=style.OKABE_ITO["blue"],
+        lw=1.3,
+        label="simulated runs: median (theory §10.6 projection)",
+    )
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_ylim(-10.5, 10.5)
     ax.set_ylabel("Goldstein scale (−10 conflict … +10 cooperation)")
     ax.set_xlabel("month")
-    ax.set_title(title, fontsize=11)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.set_title(style.text(title, 100), fontsize=8)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=6.5)
     ax.grid(alpha=0.25)
     return fig
 
 
-def save(fig: Any, path: Path) -> Path:
-    """Write a figure as PNG and close it."""
-    import matplotlib.pyplot as plt
-
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+def save(fig: Any, path: Path, formats: tuple[str, ...] = style.FORMATS) -> Path:
+    """Write a figure as ``path`` (PNG, 300 dpi) and beside it in the other formats (SVG, PDF); close it."""
+    path = Path(path)
+    style.save_formats(fig, path.with_suffix(""), formats)
     return path
 
 

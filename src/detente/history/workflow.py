@@ -176,3 +176,139 @@ def month_ends(setup: Setup) -> list[Any]:
     ]
     ends[-1] = min(ends[-1], setup.until)
     return ends
+
+
+def _years_before(periods: Periods, date: str) -> Periods:
+    """The labelled years that end on or before ``date`` (what a forecast from ``date`` may know)."""
+    end = str(np.datetime64(date, "D")) if len(date) == 10 else str(_last_day(date))
+    keep = np.array([f"{y}-12-31" <= end for y in periods.year], dtype=bool)
+    return Periods(
+        periods.source,
+        periods.year[keep],
+        periods.regime[keep],
+        periods.alt_regime[keep],
+        periods.confidence[keep],
+        periods.note[keep],
+    )
+
+
+def _last_day(month: str) -> np.datetime64:
+    return (np.datetime64(month[:7], "M") + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(
+        1, "D"
+    )
+
+
+TYPES = ("from_trust", "scenario", "B", "M")
+
+
+def parse_grid(items: list[str] | None, field: str = "--also") -> dict[str, list[float]]:
+    """``PATH=V1,V2,...`` items as a grid of extra calibration parameters (dotted scenario paths)."""
+    out: dict[str, list[float]] = {}
+    problems = []
+    for item in items or []:
+        path, _, values = item.partition("=")
+        try:
+            grid = [float(v) for v in values.split(",")]
+            if not path.strip() or not values or path in out or not all(np.isfinite(grid)):
+                raise ValueError
+        except ValueError:
+            problems.append(
+                f"{field}: expected PATH=V1,V2,... (a new dotted scenario path, numbers), got {item!r}"
+            )
+            continue
+        out[path.strip()] = grid
+    if problems:
+        raise DetenteError(problems)
+    return out
+
+
+def _types(types: str) -> str | None:
+    if types not in TYPES:
+        raise DetenteError(f"--types: expected one of {', '.join(TYPES)}, got {types!r}")
+    return None if types == "scenario" else types
+
+
+def forecast_history(
+    scenario: Any,
+    date: str,
+    years: int = 5,
+    runs: int = 1000,
+    seed: int | None = None,
+    events: str | Path | None = None,
+    periods: str | Path | None = None,
+    calibrate: bool = False,
+    draws: int = 8,
+    types: str = "from_trust",
+    extra: dict[str, list[float]] | None = None,
+) -> Any:
+    """Replay the record to ``date`` and simulate ``years`` calendar years forward (``history.forecast``).
+
+    Parameters: the scenario's stored gamma and p_start, or with ``calibrate`` ``draws`` points of the
+    posterior fitted on the labelled years that end by ``date`` (out of sample for the years forecast).
+    """
+    from detente.history.assimilate import load_table
+    from detente.history.calibrate import Labels, grid_predictions, posterior
+    from detente.history.events import load_periods
+    from detente.history.forecast import forecast
+    from detente.scenario.load import load_scenario
+
+    sc = load_scenario(scenario)
+    if sc.history is None:
+        raise ScenarioError(f"{sc.name}: the scenario has no 'history' section; see docs/history.md")
+    check_date("--from", date)
+    if date is None:
+        raise DetenteError("--from: a date YYYY-MM or YYYY-MM-DD is required")
+    kind = _types(types)
+    table = load_table(sc, events) if events else None
+    params = None
+    post = None
+    if extra and not calibrate:
+        raise DetenteError("--also: extra calibration parameters need --calibrate")
+    for path, values in (extra or {}).items():
+        for v in values:
+            sc.apply({path: v}, origin="--also")
+    if calibrate:
+        per = _years_before(load_periods(periods if periods else sc.history.periods), date)
+        labels = Labels.from_periods(per)
+        inside = np.array([f"{y}-12" >= sc.history.start[:7] for y in labels.years], dtype=bool)
+        labels = Labels(labels.years[inside], labels.main[inside], labels.alt[inside])
+        if len(labels.years) == 0:
+            raise DetenteError(f"--calibrate: no labelled year ends by {date}; forecast without --calibrate")
+        pred, axes, names = grid_predictions(sc, labels, table, extra=extra, until=date)
+        post = posterior(labels.score(pred), axes, names)
+        params = post.draws(draws)
+    fc = forecast(sc, date, years, runs, seed, params, kind, table)
+    if post is not None:
+        fc.calibration = post.summary()
+    return fc
+
+
+def backtest_history(
+    scenario: Any,
+    events: str | Path | None = None,
+    periods: str | Path | None = None,
+    horizon: int = 3,
+    runs: int = 400,
+    draws: int = 8,
+    seed: int | None = None,
+    in_sample: bool = True,
+    types: str = "from_trust",
+    extra: dict[str, list[float]] | None = None,
+) -> Any:
+    """Rolling-origin backtest of the scenario's record (``history.backtest``), with the in-sample contrast."""
+    from detente.history.assimilate import load_table
+    from detente.history.backtest import backtest
+    from detente.history.events import load_periods
+    from detente.scenario.load import load_scenario
+
+    sc = load_scenario(scenario)
+    if sc.history is None:
+        raise ScenarioError(f"{sc.name}: the scenario has no 'history' section; see docs/history.md")
+    kind = _types(types)
+    table = load_table(sc, events) if events else None
+    per = load_periods(periods if periods else sc.history.periods)
+    if extra:
+        for path, values in extra.items():
+            for v in values:
+                sc.apply({path: v}, origin="--also")  # a bad path or value fails here, named
+    return backtest(sc, per, table, horizon, runs, draws, seed, extra=extra, types=kind, in_sample=in_sample)

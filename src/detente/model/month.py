@@ -190,7 +190,9 @@ def join_decisions(g, P, i, t):
         now = joins(P.iota[i, t] > 0.0, delta, d_B if g.theta[j] else d_M)
         if now and not g.J[j, k]:
             other = 1 - j
-            g.L[other] = signal_update(g.L[other], join_separating(delta, d_B, d_M), g.theta[j], 0.0, P.L_max[i])
+            g.L[other] = signal_update(
+                g.L[other], join_separating(delta, d_B, d_M), g.theta[j], 0.0, P.L_max[i]
+            )
             if g.joined[j] < 0:
                 g.joined[j] = t
         g.J[j, k] = now

@@ -21,15 +21,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
+    SerializationInfo,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from detente.limits import MAX_SEED, over_limit
-from pydantic import PlainSerializer, SerializationInfo
-
 from detente.scenario.distributions import (
     DUMP,
     Distribution,
@@ -280,9 +280,12 @@ def reference_problems(data: Any) -> list[str]:
     for name, issue in issues.items():
         side_ref(f"issues.{name}.inclusion.invited", mapping(mapping(issue).get("inclusion")).get("invited"))
     schedules, levers = mapping(data.get("schedules")), mapping(data.get("levers"))
+
     def per_side(where: str, value: Any) -> None:
         if len(sides) == 2 and _is_per_side(value) and set(map(str, value)) != set(map(str, sides)):
-            problems.append(f"{where}: a per-side value names each side once; expected keys {sorted(map(str, sides))}")
+            problems.append(
+                f"{where}: a per-side value names each side once; expected keys {sorted(map(str, sides))}"
+            )
 
     for name, issue in issues.items():
         for key in ("R0", "T_B", "P0", "T_M", "S", "v", "w"):
@@ -302,14 +305,16 @@ def reference_problems(data: Any) -> list[str]:
         for i, lever in items(levers.get(key)):
             side_ref(f"levers.{key}.{i}.{who}", lever.get(who))
             date_ref(f"levers.{key}.{i}.date", lever.get("date"))
+
     def shares_given(side: Any) -> bool:
-        return isinstance(side, str) and mapping(mapping(sides.get(side)).get("elite")).get("m_old") is not None
+        return (
+            isinstance(side, str) and mapping(mapping(sides.get(side)).get("elite")).get("m_old") is not None
+        )
 
     for i, lever in items(levers.get("leadership")):
-        if lever.get("type") == "draw" and lever.get("side") in sides and not shares_given(lever.get("side")):
-            problems.append(
-                f"levers.leadership.{i}.type: 'draw' needs sides.{lever.get('side')}.elite.m_old and m_new"
-            )
+        who = lever.get("side")
+        if lever.get("type") == "draw" and isinstance(who, str) and who in sides and not shares_given(who):
+            problems.append(f"levers.leadership.{i}.type: 'draw' needs sides.{who}.elite.m_old and m_new")
     for name, side in sides.items():
         if mapping(side).get("type") == "from_elite" and not shares_given(name):
             problems.append(f"sides.{name}.type: 'from_elite' needs sides.{name}.elite.m_old and m_new")
@@ -382,7 +387,8 @@ StartingTrust = Annotated[
 TypeSpec = Annotated[
     Literal["B", "M", "from_trust", "from_elite"] | float | Distribution,
     PlainValidator(
-        _type_spec, json_schema_input_type=Literal["B", "M", "from_trust", "from_elite"] | float | Distribution
+        _type_spec,
+        json_schema_input_type=Literal["B", "M", "from_trust", "from_elite"] | float | Distribution,
     ),
     DUMP,
 ]
@@ -512,7 +518,9 @@ class Issue(_Model):
     kind: Literal["tactical", "strategic"] = Field(
         description="Tactical, or strategic (opens the strategic regime)."
     )
-    R0: SidedReal = Field(4.0, description="Reward for mutual cooperation (B template). Per side: {W: .., R: ..}.")
+    R0: SidedReal = Field(
+        4.0, description="Reward for mutual cooperation (B template). Per side: {W: .., R: ..}."
+    )
     T_B: SidedReal = Field(3.0, description="The B type's temptation (below R0: Assurance). May be per side.")
     P0: SidedReal = Field(2.0, description="Punishment for mutual defection. May be per side.")
     T_M: SidedReal = Field(6.0, description="The M type's temptation to exploit. May be per side.")
@@ -523,7 +531,8 @@ class Issue(_Model):
         "(channel_floor). May be per side.",
     )
     w: SidedUnit = Field(
-        0.0, description="Relevance of diffuse common threats (R rises by w*tau). Per side: a threat felt by one."
+        0.0,
+        description="Relevance of diffuse common threats (R rises by w*tau). Per side: a threat felt by one.",
     )
     omega: NonNeg = Field(1.0, description="Weight in the cooperation index (1 tactical, 3 strategic).")
     inclusion: Inclusion | None = Field(
@@ -626,6 +635,7 @@ class Levers(_Model):
                 "the invited side's choice, from behaviour.delta; a fiat type switch is a counterfactual)"
             )
         return data
+
     resets: list[Reset] = Field(default_factory=list)
     signals: list[Signal] = Field(default_factory=list)
 
@@ -669,6 +679,7 @@ class Event(_Model):
     def observers(self, sides: tuple[str, str]) -> tuple[str, ...]:
         """The sides that observe the event."""
         return sides if self.observer == "both" else (self.observer,)
+
     probability: Prob = Field(1.0, description="Probability that the event happens in a run.")
 
     @model_validator(mode="after")
@@ -800,7 +811,8 @@ class Scenario(_Model):
     issues: dict[str, Issue] = Field(description="The issues both sides play every month, keyed by id.")
     schedules: Schedules = Field(Schedules(), description="Common threat and inclusion over time.")
     levers: Levers = Field(
-        Levers(), description="Dated leadership changes, resets, costly signals and counterfactual type switches."
+        Levers(),
+        description="Dated leadership changes, resets, costly signals and counterfactual type switches.",
     )
     events: list[Event] = Field(default_factory=list, description="Dated acts that move trust.")
     conditions: dict[str, Variant] = Field(
