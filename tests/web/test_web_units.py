@@ -57,7 +57,6 @@ def test_knobs_set_side_fields_and_move_schedules_with_their_joins():
     assert out.sides["W"].elite.r_old == 0.6 and out.sides["R"].elite.r_old == 0.4
     assert out.conditions["shared_threat"].set["schedules.threat"][0]["start"] == "2011-03"
     assert out.conditions["inclusion"].set["schedules.inclusion"][0]["start"] == "2013-01"
-    assert out.conditions["inclusion"].set["levers.joins"][0]["date"] == "2013-01"
     assert schedule_start(out, "threat") == "2011-03"
     assert with_knobs(sc, {}, threat_start=None) is sc
     assert knob_values(out)["W"]["sides.W.elite.r_old"] == 0.6

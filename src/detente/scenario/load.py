@@ -21,6 +21,7 @@ from detente.scenario.document import (
     key_problems,
     parse_text,
     read_document,
+    remember_source,
     structure_problem,
 )
 from detente.scenario.errors import dotted, error_items, format_errors, line_of, locate, split_dotted
@@ -92,7 +93,7 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
     path = resolve_source(source)
     data, lines = read_document(path)
     scenario = validate_mapping(data, origin=str(path), lines=lines, base_dir=path.parent)
-    return _with_base(scenario, path)
+    return remember_source(_with_base(scenario, path), path)
 
 
 def parse_document(raw: bytes | str, origin: str, suffix: str = ".yaml") -> tuple[dict[str, Any], Lines]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from detente.errors import ScenarioError
+from detente.scenario.document import remember_source, source_of
 from detente.scenario.errors import Lines, dotted, error_items, format_errors, line_of, split_dotted
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], origin: str =
         data = _patched(scenario.model_dump(mode="json"), overrides)
     except _PatchError as exc:
         raise ScenarioError(f"{origin}: {exc.message}") from None
-    return _validate(type(scenario), data, origin)
+    return remember_source(_validate(type(scenario), data, origin), source_of(scenario))
 
 
 def variant_problems(

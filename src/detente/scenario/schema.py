@@ -543,8 +543,8 @@ class Issue(_Model):
 class Step(_Model):
     """A piecewise-constant schedule value from ``start`` on."""
 
-    start: Date
-    value: NonNeg
+    start: Date = Field(description="Month (YYYY-MM) from which the value holds.")
+    value: NonNeg = Field(description="The schedule's value from that month on.")
 
 
 class Schedules(_Model):
@@ -574,15 +574,15 @@ class Schedules(_Model):
 class Join(_Model):
     """A counterfactual: ``side``'s type is set to benign (B) from ``date`` by fiat, whatever its incentives."""
 
-    side: str
-    date: Date
+    side: str = Field(description="The side whose type is switched.")
+    date: Date = Field(description="Month of the switch.")
 
 
 class Leadership(_Model):
     """A leadership change: the Cold-War share drops (h <- h*(1 - dh)) or is set (``h``); the type may change."""
 
-    side: str
-    date: Date
+    side: str = Field(description="The side whose leadership changes.")
+    date: Date = Field(description="Month of the change.")
     dh: Unit = Field(0.0, description="Share of the Cold-War cohort that leaves: h <- h*(1 - dh).")
     h: Unit | None = Field(
         None, description="The Cold-War share after the change (e.g. a faction of the old cadre takes over)."
@@ -659,18 +659,26 @@ class Event(_Model):
     may be mappings ``{side: value}``: the event's meaning to each observer.
     """
 
-    date: Date
-    actor: str
+    date: Date = Field(description="Month (or day) of the act.")
+    actor: str = Field(description="The side that acts.")
     observer: str = Field(description="The side whose trust the event moves, or 'both'.")
-    label: str | None = None
-    kind: str | None = None
-    goldstein: _bounded(-10.0, 10.0) | None = None
+    label: str | None = Field(None, description="Display name.")
+    kind: str | None = Field(
+        None, description="PLOVER category (agree, reject, sanction, ...), for reading only."
+    )
+    goldstein: _bounded(-10.0, 10.0) | None = Field(
+        None,
+        description="Goldstein weight of the act (-10..10); with valence, ln(lr) = gamma*|g|*(-valence).",
+    )
     valence: Annotated[
         Literal[-1, 0, 1] | dict[str, Literal[-1, 0, 1]] | None,
         PlainValidator(
             _sided_valence, json_schema_input_type=Literal[-1, 0, 1] | dict[str, Literal[-1, 0, 1]] | None
         ),
-    ] = None
+    ] = Field(
+        None,
+        description="+1 good news, -1 bad news, 0 neutral about the actor; per observer: {W: .., R: ..}.",
+    )
     lr: _sided(1e-9, 1e9) | None = Field(
         None,
         description="Likelihood ratio Pr(event | actor is M) / Pr(event | actor is B); per observer: {W: .., R: ..}.",
