@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["bundled_scenarios", "experiment", "load_results", "load_scenario", "simulate"]
+__all__ = ["bundled_scenarios", "experiment", "load_results", "load_scenario", "play", "simulate"]
 
 _LAZY = {
     "load_scenario": ("detente.scenario.load", "load_scenario"),
@@ -17,12 +17,14 @@ _LAZY = {
     "simulate": ("detente.engine.simulate", "simulate"),
     "experiment": ("detente.analysis.factorial", "experiment"),
     "load_results": ("detente.experiments.store", "load_results"),
+    "play": ("detente.play", "play"),
 }
 
 if TYPE_CHECKING:
     from detente.analysis.factorial import experiment
     from detente.engine.simulate import simulate
     from detente.experiments.store import load_results
+    from detente.play import play
     from detente.scenario.load import bundled_scenarios, load_scenario
 
 

@@ -30,7 +30,7 @@ def test_run_writes_report_and_verdict(main_job: tuple[subprocess.CompletedProce
     proc, out = main_job
     assert proc.returncode == 0, proc.stderr
     assert "Verdict on the argument" in proc.stdout
-    assert "stays limited and tactical in every world" in proc.stdout
+    assert "  - Spiral (both benign): the reset alone (the status quo) " in proc.stdout
     for name in ("report.html", "summary.csv", "cells.json", "regimes-spiral.png", "trust-deterrence.png"):
         assert (out / name).stat().st_size > 0, name
     rows = list(csv.DictReader((out / "summary.csv").open()))
@@ -40,7 +40,8 @@ def test_run_writes_report_and_verdict(main_job: tuple[subprocess.CompletedProce
     assert all(float(r["p_durable"]) == 0.0 for r in status_quo)
     payload = json.loads((out / "cells.json").read_text())
     assert payload["runs_per_cell"] == 500
-    assert payload["verdict"]["claims"]["reset_alone_stays_tactical"] is True
+    assert payload["verdict"]["claims"]["status_quo_stays_tactical"] is True
+    assert payload["headlines"][0].startswith("Spiral (both benign): the reset alone (the status quo) ")
     prov = payload["cells"][0]["provenance"]
     assert set(prov["initial_trust"]) == {"W", "R"}  # reset-2009 starts from the replayed record
     assert prov["extra"]["history"]["gamma"] > 0

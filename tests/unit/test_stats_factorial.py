@@ -9,7 +9,13 @@ from types import SimpleNamespace
 import pytest
 
 import detente
-from detente.analysis.factorial import DURABLE_THRESHOLD, TACTICAL_CEILING, Cell, ExperimentResult
+from detente.analysis.factorial import (
+    DURABLE_THRESHOLD,
+    EFFECTS_NOTE,
+    TACTICAL_CEILING,
+    Cell,
+    ExperimentResult,
+)
 from detente.errors import DetenteError
 
 CONDS = ("a", "b", "c")
@@ -109,25 +115,29 @@ def test_verdict_only_all_conditions_together():
     exp = _verdict_experiment({(): 0.0, ("a",): 0.2, ("b",): 0.5, ("a", "b"): 0.9})
     v = exp.verdict()
     w = v["worlds"]["w"]
-    assert v["claims"]["reset_alone_stays_tactical"] is True
+    assert v["claims"]["status_quo_stays_tactical"] is True
     assert w["durable_cells"] == ["a + b"]  # 0.5 is not above the 0.5 threshold
     assert w["all_conditions_durable"] is True and w["all_conditions_necessary"] is True
     assert w["all_conditions_p_durable"] == 0.9
-    assert any("only all conditions together" in line for line in exp.sentences())
+    assert w["minimal_sufficient"] == [["a", "b"]]
+    assert "only with both conditions together is a durable partnership likely" in exp.sentences()[0]
 
 
 def test_verdict_fewer_conditions_suffice_and_status_quo_not_tactical():
     exp = _verdict_experiment({(): 0.06, ("a",): 0.7, ("b",): 0.1, ("a", "b"): 0.8})
     v = exp.verdict()
     w = v["worlds"]["w"]
-    assert v["claims"]["reset_alone_stays_tactical"] is False  # P(durable) 0.06 >= the 0.05 ceiling
-    assert w["durable_without_all"] == ["a"]
-    assert v["claims"]["all_three_necessary"] == {"w": False}
-    assert any("but fewer also suffice: a." in line for line in exp.sentences())
+    assert v["claims"]["status_quo_stays_tactical"] is False  # P(durable) 0.06 >= the 0.05 ceiling
+    assert w["durable_without_all"] == ["a"] and w["minimal_sufficient"] == [["a"]]
+    assert v["claims"]["all_conditions_necessary"] == {"w": False}
+    assert exp.sentences()[0] == (
+        "World: the status quo does not stay tactical: P(durable) 0.060; enough for a durable partnership "
+        "(P > 0.5): a alone (0.700); so the conjunction of both is not needed."
+    )
     assert (
         _verdict_experiment({(): 0.0, ("a",): 0, ("b",): 0, ("a", "b"): 0.0}, p_tactical_sq=0.4).verdict()[
             "claims"
-        ]["reset_alone_stays_tactical"]
+        ]["status_quo_stays_tactical"]
         is False
     )  # p_tactical_end < 0.5
 
@@ -183,15 +193,15 @@ def test_verdict_thresholds_are_strict_where_stated():
     # status quo exactly at the ceiling does not stay tactical; exactly 1/2 ends tactical still counts
     at = _verdict_experiment({(): 0.05, ("a",): 0.0, ("b",): 0.0, ("a", "b"): 0.5}, p_tactical_sq=0.5)
     v = at.verdict()
-    assert v["claims"]["reset_alone_stays_tactical"] is False
+    assert v["claims"]["status_quo_stays_tactical"] is False
     assert v["worlds"]["w"]["all_conditions_durable"] is False  # 0.5 is not above the threshold
     assert v["thresholds"] == {"durable_cell": 0.5, "status_quo_ceiling": 0.05}
     below = _verdict_experiment({(): 0.049, ("a",): 0.0, ("b",): 0.0, ("a", "b"): 0.51}, p_tactical_sq=0.5)
     v = below.verdict()
     assert v["claims"] == {
-        "reset_alone_stays_tactical": True,
-        "all_three_reach_durable_partnership": {"w": True},
-        "all_three_necessary": {"w": True},
+        "status_quo_stays_tactical": True,
+        "all_conditions_durable": {"w": True},
+        "all_conditions_necessary": {"w": True},
     }
     assert v["worlds"]["w"]["status_quo"] == {
         "p_strategic_end": 0.049,
@@ -204,31 +214,48 @@ def test_verdict_thresholds_are_strict_where_stated():
 
 def test_sentences_exact():
     exp = _verdict_experiment({(): 0.0, ("a",): 0.2, ("b",): 0.5, ("a", "b"): 0.9})
+    # A = ((0.2 - 0) + (0.9 - 0.5))/2, B = ((0.5 - 0) + (0.9 - 0.2))/2, AB = ((0.9 - 0.5) - (0.2 - 0))/2;
+    # every cell has se 0: the status quo (at 0) adds its bound 1/(10 + 1), scaled by 1/2
+    bound = f"{(1 / 11) / 2:.3f}"
     assert exp.sentences() == [
-        "The reset alone (status quo) stays limited and tactical in every world: P(durable) World 0.000.",
-        "World: durable partnership (P > 0.5) in: a + b.",
-        "World: only all conditions together give a durable partnership (P = 0.900).",
-        # A = ((0.2 - 0) + (0.9 - 0.5))/2, B = ((0.5 - 0) + (0.9 - 0.2))/2, AB = ((0.9 - 0.5) - (0.2 - 0))/2
-        "World: largest effects on P(durable): b +0.600 (se 0.000); a +0.300 (se 0.000); a x b +0.100 (se 0.000).",
+        "World: the status quo stays tactical (P(durable) 0.000: no run of 10); only with both conditions "
+        "together is a durable partnership likely (P(durable) 0.900): the conjunction is needed.",
+        EFFECTS_NOTE,
+        f"World: largest effects on P(durable): b +0.600 (se ≤ {bound}); a +0.300 (se ≤ {bound}); "
+        f"a × b +0.100 (se ≤ {bound}).",
     ]
     none = _verdict_experiment({(): 0.1, ("a",): 0.2, ("b",): 0.3, ("a", "b"): 0.4})
-    lines = none.sentences()
-    assert lines[0].startswith(
-        "The reset alone (status quo) does NOT stay tactical in every world: P(durable) World"
+    assert none.sentences()[0] == (
+        "World: the status quo does not stay tactical: P(durable) 0.100; no combination of the conditions "
+        "makes a durable partnership likely (P > 0.5); the most is 0.400, with a + b."
     )
-    assert lines[1:3] == [
-        "World: no cell reaches a durable partnership (P > 0.5).",
-        "World: even with all conditions P(durable) = 0.400 (not above 0.5).",
-    ]
     several = _verdict_experiment({(): 0.0, ("a",): 0.7, ("b",): 0.8, ("a", "b"): 0.9})
-    assert (
-        several.sentences()[2]
-        == "World: all conditions give P(durable) = 0.900, but fewer also suffice: a; b."
+    assert several.sentences()[0].endswith(
+        "enough for a durable partnership (P > 0.5): a alone (0.700); or b alone (0.800); "
+        "so the conjunction of both is not needed."
     )
-    # a world without a label is named by its key; the unnamed world is "base"
+    fall = _verdict_experiment({(): 0.0, ("a",): 0.7, ("b",): 0.1, ("a", "b"): 0.3})
+    assert fall.sentences()[0].endswith("not needed, and both together fall short (0.300).")
+    # a world without a label is named by its key; the scenario without worlds gets no name
     bare = _experiment(worlds=("w1",))
     bare.scenario = SimpleNamespace(worlds={})
-    assert bare.sentences()[1].startswith("w1: ")
+    assert bare.sentences()[0].startswith("w1: the status quo ")
+    bare.worlds, bare.cells = (None,), [Cell(None, c.conditions, c.result) for c in bare.cells]
+    assert bare.sentences()[0].startswith("The status quo ")
+
+
+def test_labels_from_the_scenario_and_the_reset_lever():
+    exp = _verdict_experiment({(): 0.0, ("a",): 0.7, ("b",): 0.1, ("a", "b"): 0.8})
+    exp.scenario = SimpleNamespace(
+        worlds={"w": SimpleNamespace(label="Calm seas")},
+        conditions={"a": SimpleNamespace(label="Harbour pilots"), "b": SimpleNamespace(label=None)},
+        levers=SimpleNamespace(resets=[SimpleNamespace(date="2000-01")]),
+    )
+    head = exp.sentences()[0]
+    assert head.startswith("Calm seas: the reset alone (the status quo) stays tactical")
+    assert "Harbour pilots alone (0.700)" in head
+    assert exp.cell_label(("a", "b")) == "Harbour pilots + b"
+    assert {e["effect"]: e["label"] for e in exp.effects()["w"]}["a x b"] == "Harbour pilots × b"
 
 
 SMALL = {"horizon": 12, "sides.W.belief.p0": 0.4, "sides.R.belief.p0": 0.35}

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import typer
 
-from detente.cli import core, experiments, history, serve, tournament
+from detente.cli import core, experiments, history, init, serve, tournament
+from detente.cli._help import DetenteGroup, apply_conventions
 
 app = typer.Typer(
     name="detente",
     help="Simulate trust, mistrust and cooperation between rival powers.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    cls=DetenteGroup,
 )
 
-for _module in (core, history, experiments, serve, tournament):
+for _module in (core, history, experiments, serve, tournament, init):
     _module.register(app)
+apply_conventions(app)
 
 
 def _version(value: bool) -> None:

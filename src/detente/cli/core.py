@@ -127,41 +127,133 @@ def run(
     if json_out:
         print_json({**experiment_dict(exp), "report": str(folder / "report.html")})
         return
-    _print_table(exp)
+    _print_main(exp)
+    typer.echo(f"Report: {folder / 'report.html'}")
+    typer.echo("        (with the plots, summary.csv and cells.json beside it)")
+
+
+WIDE = 100
+"""From this console width the main table shows every figure with its error."""
+
+
+def _print_main(exp: Any) -> None:
+    """The main table (fits the console, 80 columns and up), the verdict wrapped to the width, the report."""
+    import textwrap
+
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    console.print(_main_table(exp, console.width))
+    width = max(40, console.width)
     typer.echo("")
     typer.echo("Verdict on the argument:")
     for line in exp.sentences():
-        typer.echo(f"  - {line}")
-    typer.echo(f"\nReport: {folder / 'report.html'} (plots, summary.csv, cells.json)")
+        typer.echo(textwrap.fill(line, width, initial_indent="  - ", subsequent_indent="    "))
+    typer.echo("")
 
 
-def _print_table(exp: Any) -> None:
-    from rich.console import Console
+def _number(value: float, se: float | None, digits: int = 3) -> str:
+    """'0.616±0.022' (an error that would round to 0 keeps one significant digit), or '0.616' without one."""
+    import math
+
+    if se is None:
+        return f"{value:.{digits}f}"
+    d = max(digits, -math.floor(math.log10(se))) if 0 < se < 0.5 * 10**-digits else digits
+    return f"{value:.{digits}f}±{se:.{d}f}"
+
+
+def _share(p: float, se: float | None, n: int, digits: int = 3) -> str:
+    """A share as text: '0.616±0.022'; at exactly 0 or 1 its bound instead: '<0.002', '>0.998'."""
+    import math
+
+    from detente.engine.results import share_se
+
+    if p in (0.0, 1.0):
+        bound = share_se(p, n)
+        d = max(digits, -math.floor(math.log10(bound)))
+        return f"<{bound:.{d}f}" if p == 0.0 else f">{1 - bound:.{d}f}"
+    return _number(p, se, digits)
+
+
+def _clip_shares(upper: float, lower: float) -> str:
+    """Shares of runs at the upper and lower clip of trust, two decimals: '▲.15 ▼0'."""
+
+    def short(p: float) -> str:
+        return f"{p:.0f}" if p in (0.0, 1.0) else f"{p:.2f}".removeprefix("0")
+
+    return f"▲{short(upper)} ▼{short(lower)}"
+
+
+def _main_table(exp: Any, width: int) -> Any:
+    """The main table: one section per world, one row per cell, labels from the scenario (wrapped)."""
+    import math
+
+    from rich import box
     from rich.table import Table
 
-    sides = exp.scenario.side_ids
-    table = Table(
-        title=f"{exp.scenario.name}: {exp.runs:,} runs per cell, seed {exp.seed} (± 1 Monte Carlo s.e.)"
-    )
-    for col in (
-        "world",
-        "cell",
-        "P(strategic at horizon)",
-        "P(durable partnership)",
-        "mean cooperation index",
-        *(f"median trust {s}" for s in sides),
-    ):
-        table.add_column(col, justify="left" if col in ("world", "cell") else "right")
-    for row in exp.records():
-        table.add_row(
-            row["world"],
-            row["cell"],
-            f"{row['p_strategic_end']:.3f} ± {row['se_p_strategic_end']:.3f}",
-            f"{row['p_durable']:.3f} ± {row['se_p_durable']:.3f}",
-            f"{row['mean_ci']:.3f} ± {row['se_mean_ci']:.3f}",
-            *(f"{row[f'median_trust_{s}']:.3f} ± {row[f'se_median_trust_{s}']:.3f}" for s in sides),
+    n, wide = exp.runs, width >= WIDE
+    clip = 1 / (1 + math.exp(exp.scenario.L_max))
+
+    def err(row: dict[str, Any], key: str) -> float | None:
+        return row[f"se_{key}"] if wide else None
+
+    cols: list[tuple[str, Any]] = [
+        ("P(durable)", lambda r: _share(r["p_durable"], r["se_p_durable"], n)),
+        (
+            "P(strategic\nat horizon)" if wide else "P(strat.\nat end)",
+            lambda r: _share(r["p_strategic_end"], err(r, "p_strategic_end"), n),
+        ),
+        (
+            "cooperation\nindex" if wide else "coop.\nindex",
+            lambda r: _number(r["mean_ci"], err(r, "mean_ci")),
+        ),
+    ]
+    cols += [
+        (
+            f"{s} trust > ½\n▲max ▼min",
+            lambda r, s=s: (
+                _share(r[f"p_trust_above_half_{s}"], r[f"se_p_trust_above_half_{s}"], n)
+                + "\n"
+                + _clip_shares(r[f"p_trust_upper_{s}"], r[f"p_trust_lower_{s}"])
+            ),
         )
-    Console(width=max(140, Console().width)).print(table)
+        for s in exp.scenario.side_ids
+    ]
+    caption = (
+        "P = share of runs; ± one Monte Carlo s.e.; <x, >x: no run (every run), x its bound 1/(n+1); "
+        f"figures without ± have s.e. ≤ {0.5 / math.sqrt(n):.3f}. trust > ½: share of runs whose trust in "
+        f"the other side ends above ½; ▲max ▼min: shares at the clip (p = {1 - clip:.3f}, {clip:.3f})."
+    )
+    table = Table(
+        title=f"{exp.scenario.name}: {n:,} runs per cell, seed {exp.seed}",
+        caption=caption,
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+    )
+    table.add_column("conditions", ratio=1, min_width=12, overflow="fold")
+    for header, _ in cols:
+        table.add_column(header, justify="right", no_wrap=True)
+    rows = exp.records()
+    for world in exp.worlds:
+        if world is not None:
+            table.add_row(f"[bold]World: {_escape(exp.world_label(world))}[/bold]")
+        for cell, row in zip(exp.cells, rows, strict=True):
+            if cell.world == world:
+                table.add_row(
+                    _escape(exp.cell_label(cell.conditions, short=True)), *(fmt(row) for _, fmt in cols)
+                )
+        table.add_section()
+    return table
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def simulate_cmd(
@@ -242,7 +334,14 @@ def simulate_cmd(
         if key.startswith("se_"):
             continue
         se = summary.get(f"se_{key}", "")
+        if key.startswith("p_") and value in (0.0, 1.0):  # no zero-width error at 0 or 1: its bound
+            from detente.engine.results import share_se
+
+            se = f"≤ {share_se(value, summary['runs']):.4f}"
         table.add_row(key, _fmt(value), _fmt(se))
+    table.caption = (
+        "± s.e.: one Monte Carlo standard error; ≤: a bound 1/(runs + 1) where the share is 0 or 1"
+    )
     Console().print(table)
 
 

@@ -159,9 +159,13 @@ def results_command(
     store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
     out: Path | None = typer.Option(None, "--out", help="Write the results table to .csv or .parquet."),
     sweeps: bool = typer.Option(False, "--sweeps", help="Show the sweep log (command, host, timings)."),
+    show_all: bool = typer.Option(
+        False, "--all", help="Show every column (default: the columns that fit the terminal, outcomes first)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List stored experiments, or show one experiment's results (loaded from the store, nothing re-run)."""
+    first: list[str] = []
     try:
         from detente.experiments.store import Store
 
@@ -174,6 +178,9 @@ def results_command(
                 frame = st.sweeps(name) if sweeps else st.results(name)
                 title = f"{name}: {'sweeps' if sweeps else 'results'}"
                 missing = [] if sweeps else st.missing_per_run(name)
+                if not sweeps:
+                    rec = st.experiment_record(name)
+                    first = ["point", "cell", "world", "conditions", *rec["outcomes"], *rec["parameters"]]
                 if missing:
                     from detente.experiments.store import missing_message
 
@@ -199,18 +206,128 @@ def results_command(
 
         print_json(records(frame))
         return
-    trivial = [
-        c
-        for c in ("cell", "world", "conditions")
-        if c in frame.columns and frame[c].nunique(dropna=False) <= 1
-    ]
-    shown = frame.drop(
-        columns=[c for c in ("cell_key", "values_json", "spec_json", *trivial) if c in frame.columns]
-    )
+    import textwrap
+
+    console = _console()
+    shown, hidden = _results_view(frame, first, None if show_all else console.width)
     if len(shown) > 40:
         title += f" (first 40 of {len(shown)} rows; --out FILE for all)"
         shown = shown.head(40)
-    _console().print(_table(shown, title, "{:.4g}"))
+    if show_all:
+        from rich.console import Console
+
+        need = sum(_results_width(shown, c) for c in shown.columns)
+        console = Console(highlight=False, width=max(console.width, need, len(title)))
+    console.print(_results_table(shown, title))
+    if hidden:
+        note = f"{len(hidden)} more column(s) not shown: {', '.join(hidden)} (--all shows every column)"
+        typer.echo(textwrap.fill(note, max(40, console.width)))
+
+
+RESULTS_HIDDEN = ("cell_key", "values_json", "spec_json")
+"""Internal columns that the default view of ``detente results`` never shows."""
+RESULTS_WRAPPED = {"cell": 28, "conditions": 28, "command": 30}
+"""Columns whose values wrap in the table, with the width they are given at most."""
+
+
+def _results_text(value: Any) -> str:
+    """One value of a results table: floats to 4 significant digits, missing as a dash."""
+    import pandas as pd
+
+    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _results_width(frame: Any, col: str) -> int:
+    """Terminal columns a results column takes: its widest value or name (capped where values wrap),
+    and the gap to the next."""
+    widest = max([len(str(col))] + [len(_results_text(v)) for v in frame[col].head(40)])
+    return min(widest, RESULTS_WRAPPED.get(col, widest)) + 3
+
+
+def _results_view(frame: Any, first: list[str], width: int | None) -> tuple[Any, list[str]]:
+    """The columns to show and the names of those left out: ``first`` ones first, internal columns and
+    constant labels dropped, in order until one does not fit ``width`` (every column when it is None)."""
+    if width is None:
+        return frame, []
+    drop = set(RESULTS_HIDDEN)
+    drop |= {c for c in ("world", "conditions") if c in frame.columns and frame[c].nunique(dropna=False) <= 1}
+    if {"world", "conditions"} & set(frame.columns):  # the cell is 'world | conditions'
+        drop.add("cell")
+    order = [c for c in first if c in frame.columns] + [c for c in frame.columns if c not in first]
+    order = [c for c in order if c not in drop]
+    if "conditions" in order:  # spaces around '+' let long sets of conditions wrap
+        frame = frame.assign(conditions=frame["conditions"].str.replace("+", " + ", regex=False))
+    chosen, used = [], 0
+    for col in order:
+        need = _results_width(frame, col)
+        if used + need > width and chosen:
+            break
+        chosen.append(col)
+        used += need
+    return frame[chosen], [c for c in order if c not in chosen]
+
+
+def _results_table(frame: Any, title: str) -> Any:
+    """A plain rich table of a results frame (numbers right-aligned, no wrapping inside values)."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for col in frame.columns:
+        numeric = frame[col].dtype.kind in "iuf"
+        wraps = col in RESULTS_WRAPPED
+        table.add_column(
+            str(col),
+            justify="right" if numeric else "left",
+            no_wrap=not wraps,
+            overflow="fold" if wraps else "ellipsis",
+            max_width=RESULTS_WRAPPED.get(col),
+        )
+    for row in frame.itertuples(index=False):
+        table.add_row(*[_results_text(v) for v in row])
+    return table
+
+
+def _cell_text(value: Any, floats: str) -> str:
+    """One table cell: numbers formatted, missing values (None, NaN) as a dash, never 'nan'."""
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return floats.format(value)
+    return str(value)
+
+
+def _stats_table(frame: Any, title: str, floats: str = "{:.3f}") -> Any:
+    """A rich table of a statistics frame, missing values shown as a dash."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "iuf" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[_cell_text(v, floats) for v in row])
+    return table
+
+
+def _interval_view(indices: Any, method: str) -> Any:
+    """Indices as 'value [low, high]' text per index (the bootstrap interval), without the warning column."""
+    import pandas as pd
+
+    keys = ("S1", "ST") if method == "sobol" else ("mu_star",)
+    view = indices[["cell", "outcome", "parameter"]].copy()
+    for k in keys:
+        cols = (indices[k], indices[f"{k}_low"], indices[f"{k}_high"])
+        view[f"{k} [interval]"] = [
+            "undefined" if pd.isna(v) else f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
+            for v, lo, hi in zip(*cols, strict=True)
+        ]
+    if method == "morris":
+        view["sigma"] = indices["sigma"]
+    return view
 
 
 def sensitivity_command(
@@ -223,7 +340,8 @@ def sensitivity_command(
     no_plot: bool = typer.Option(False, "--no-plot", help="Do not write a plot."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Sensitivity indices (SALib) from stored results: Sobol' S1/ST or Morris mu*, with confidence intervals."""
+    """Sensitivity indices (SALib) from stored results: Sobol' S1/ST or Morris mu*, with bootstrap intervals
+    and warnings (constant outcome, too few samples, wide intervals)."""
     try:
         from detente.experiments import sensitivity
 
@@ -238,6 +356,7 @@ def sensitivity_command(
         )
     except user_errors() as exc:
         fail(exc.problems)
+    warnings = sensitivity.warning_lines(indices)
     if as_json:
         from detente.experiments.discovery import records
 
@@ -245,13 +364,25 @@ def sensitivity_command(
             {
                 "experiment": name,
                 "method": method,
+                "conf_level": conf_level,
                 "plot": str(path) if path else None,
+                "warnings": warnings,
                 "indices": records(indices),
             }
         )
         return
     pct = round(conf_level * 100)
-    _console().print(_table(indices, f"{name}: {method} indices (± = {pct}% confidence interval half-width)"))
+    con = _console()
+    con.print(
+        _stats_table(
+            _interval_view(indices, method),
+            f"{name}: {method} indices ({pct}% bootstrap interval in brackets)",
+        )
+    )
+    from rich.markup import escape
+
+    for w in warnings:
+        con.print(f"[yellow]warning:[/yellow] {escape(w)}")
     if path:
         typer.echo(f"plot: {path}")
 
@@ -312,22 +443,27 @@ def discover_command(
     con.print(
         f"{name}: {col} {sign} {threshold:g} in {round(result.base_density * found.points)} of "
         f"{found.points} points ({result.base_density:.1%})"
+        + (f"; {found.undefined} points left out (outcome undefined)" if found.undefined else "")
     )
     con.print(
         f"chosen box (trajectory step {result.chosen}, pasted): coverage {box.coverage:.3f}, "
         f"density {box.density:.3f}, mass {box.mass:.3f} ({box.n} points)"
     )
     con.print(
-        _table(
-            result.limits, "box limits (restricted inputs; qp = quasi-p-value of the restriction)", "{:.4g}"
+        _stats_table(
+            result.limits[["input", "restriction", "qp_value"]],
+            "box limits (restricted inputs; qp = quasi-p-value of the restriction)",
+            "{:.4g}",
         )
     )
-    con.print(_table(result.trajectory, "peeling trajectory (coverage–density trade-off)"))
+    con.print(_stats_table(result.trajectory, "peeling trajectory (coverage–density trade-off)"))
     if len(found.per_cell) > 1:
-        con.print(_table(found.per_cell, f"share of points with {col} {sign} {threshold:g}, per cell"))
+        con.print(_stats_table(found.per_cell, f"share of points with {col} {sign} {threshold:g}, per cell"))
     if len(found.conditions):
         con.print(
-            _table(found.conditions, "is each crossed condition necessary? (across the sampled uncertainty)")
+            _stats_table(
+                found.conditions, "is each crossed condition necessary? (across the sampled uncertainty)"
+            )
         )
     if path:
         typer.echo(f"plot: {path}")

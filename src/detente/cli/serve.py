@@ -27,8 +27,13 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0 = any free port).")] = 8765,
     results_dir: Annotated[
-        Path, typer.Option(help="Folder of the results stores (*.duckdb) the page may open.")
-    ] = Path("."),
+        Path | None,
+        typer.Option(
+            help="Folder of the results stores (*.duckdb) the page may open (default: detente's data "
+            "folder, where `detente sweep` keeps its store).",
+            show_default=False,
+        ),
+    ] = None,
     max_jobs: Annotated[
         int, typer.Option(help="Simulation jobs running at once (one worker process each).")
     ] = 1,
@@ -68,7 +73,15 @@ def serve(
         fail(f"--max-queue: expected 0 or more, got {max_queue}")
     if not 0 <= shutdown_grace <= 600:
         fail(f"--shutdown-grace: expected 0 to 600 seconds, got {shutdown_grace}")
-    if not results_dir.is_dir():
+    if results_dir is None:
+        from detente.errors import DetenteError
+        from detente.report.outputs import data_home
+
+        try:
+            results_dir = data_home()  # may not exist yet: the page then lists no stores
+        except DetenteError as exc:
+            fail(exc.problems)
+    elif not results_dir.is_dir():
         fail(f"--results-dir: {results_dir} is not a folder")
     from detente.limits import over_limit
 

@@ -241,13 +241,12 @@ class SimulationResult:
             ("P(strategic at horizon)", "p_strategic_end"),
             ("mean cooperation index", "mean_ci"),
         ]
-        rows += [(f"P(trust of {side} > ½)", f"p_trust_above_half_{side}") for side in self.structure.sides]
-        rows += [
-            (f"share of {side} at the upper bound", f"p_trust_upper_{side}") for side in self.structure.sides
-        ]
-        rows += [
-            (f"share of {side} at the lower bound", f"p_trust_lower_{side}") for side in self.structure.sides
-        ]
+        for side in self.structure.sides:
+            rows += [
+                (f"P(trust of {side} > ½)", f"p_trust_above_half_{side}"),
+                (f"share of {side} at the upper bound", f"p_trust_upper_{side}"),
+                (f"share of {side} at the lower bound", f"p_trust_lower_{side}"),
+            ]
         body = "".join(
             f"<tr><td>{escape(label)}</td><td>{s[key]:.3f}</td><td>{s[f'se_{key}']:.3f}</td></tr>"
             for label, key in rows

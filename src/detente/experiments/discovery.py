@@ -5,6 +5,9 @@ input, or one category of a categorical input) whose removal most raises the box
 points in the box with the outcome); it stops when no peel raises density or the box's mass would fall
 below ``mass_min``. The peeling trajectory is the coverage–density trade-off curve. The chosen box is
 then pasted: limits are widened while that raises density.
+
+Categorical inputs (the world, crossed condition flags shown as ``on``/``off``) are restricted to sets of
+categories; their rows of a limits table carry the set and the removed categories, never a NaN bound.
 """
 
 from __future__ import annotations
@@ -42,6 +45,21 @@ class PrimResult:
     limits: Any
     base_density: float
     inputs: list[str] = field(default_factory=list)
+    data: Any = field(default=None, repr=False)
+    full: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def box_limits(self, i: int) -> Any:
+        """The limits table of box ``i`` of the peeling trajectory (as peeled, not pasted)."""
+        if not 0 <= i < len(self.boxes):
+            raise ExperimentError(f"box: expected a trajectory step from 0 to {len(self.boxes) - 1}, got {i}")
+        return limits_table(self.data, self.full, self.boxes[i])
+
+
+def categories(column: Any) -> np.ndarray:
+    """A categorical input as text: condition flags (booleans) read ``on``/``off``, anything else its string."""
+    if column.dtype.kind == "b":
+        return np.where(column.to_numpy(dtype=bool), "on", "off")
+    return column.astype(str).to_numpy()
 
 
 class _Data:
@@ -49,8 +67,7 @@ class _Data:
         self.names = list(x.columns)
         self.numeric = {c: x[c].dtype.kind in "iuf" for c in self.names}
         self.cols = {
-            c: (x[c].to_numpy(dtype=float) if self.numeric[c] else x[c].astype(str).to_numpy())
-            for c in self.names
+            c: (x[c].to_numpy(dtype=float) if self.numeric[c] else categories(x[c])) for c in self.names
         }
         self.y = np.asarray(y, dtype=float)
         self.total = float(self.y.sum())
@@ -155,6 +172,7 @@ def prim(
                 "mass": b.mass,
                 "n": b.n,
                 "restricted": len(_restricted(data, full, b.limits)),
+                "inputs": ", ".join(_restricted(data, full, b.limits)),
             }
             for i, b in enumerate(boxes)
         ]
@@ -163,7 +181,7 @@ def prim(
     chosen = max(eligible, key=lambda i: (boxes[i].density, -i)) if eligible else 0
     box = paste(data, boxes[chosen].limits, full, paste_alpha)
     return PrimResult(
-        traj, boxes, chosen, box, limits_table(data, full, box), data.total / data.n, data.names
+        traj, boxes, chosen, box, limits_table(data, full, box), data.total / data.n, data.names, data, full
     )
 
 
@@ -203,7 +221,11 @@ def paste(data: _Data, limits: dict[str, Any], full: dict[str, Any], alpha: floa
 
 
 def limits_table(data: _Data, full: dict[str, Any], box: Box) -> Any:
-    """Limits of the restricted inputs, with a quasi-p-value (binomial test of dropping each restriction)."""
+    """Limits of the restricted inputs, with a quasi-p-value (binomial test of dropping each restriction).
+
+    Numeric rows hold ``low``/``high`` within ``full_low``/``full_high``; categorical rows hold the kept
+    ``categories`` and the ``removed`` ones, their bounds None. ``restriction`` says either in words.
+    """
     import pandas as pd
     from scipy.stats import binom
 
@@ -211,35 +233,56 @@ def limits_table(data: _Data, full: dict[str, Any], box: Box) -> Any:
     k_box = round(box.density * box.n)
     for c in _restricted(data, full, box.limits):
         relaxed = data.stats({**box.limits, c: full[c]})
-        p = float(binom.sf(k_box - 1, box.n, relaxed.density)) if relaxed.n else float("nan")
+        p = float(binom.sf(k_box - 1, box.n, relaxed.density)) if relaxed.n else None
         lim = box.limits[c]
         if data.numeric[c]:
             rows.append(
                 {
                     "input": c,
+                    "kind": "numeric",
                     "low": lim[0],
                     "high": lim[1],
                     "full_low": full[c][0],
                     "full_high": full[c][1],
                     "categories": "",
+                    "removed": "",
+                    "restriction": f"{lim[0]:.4g} to {lim[1]:.4g} (sampled {full[c][0]:.4g} to {full[c][1]:.4g})",
                     "qp_value": p,
                 }
             )
         else:
+            kept, removed = sorted(lim), sorted(full[c] - lim)
             rows.append(
                 {
                     "input": c,
-                    "low": np.nan,
-                    "high": np.nan,
-                    "full_low": np.nan,
-                    "full_high": np.nan,
-                    "categories": ", ".join(sorted(lim)),
+                    "kind": "categorical",
+                    "low": None,
+                    "high": None,
+                    "full_low": None,
+                    "full_high": None,
+                    "categories": ", ".join(kept),
+                    "removed": ", ".join(removed),
+                    "restriction": (f"= {kept[0]}" if len(kept) == 1 else f"in {{{', '.join(kept)}}}")
+                    + f" (not {', '.join(removed)})",
                     "qp_value": p,
                 }
             )
-    return pd.DataFrame(
-        rows, columns=["input", "low", "high", "full_low", "full_high", "categories", "qp_value"]
-    )
+    frame = pd.DataFrame(rows, columns=LIMIT_COLUMNS).astype(object)
+    return frame.where(frame.notna(), None)
+
+
+LIMIT_COLUMNS = [
+    "input",
+    "kind",
+    "low",
+    "high",
+    "full_low",
+    "full_high",
+    "categories",
+    "removed",
+    "restriction",
+    "qp_value",
+]
 
 
 # --- on stored results ------------------------------------------------------------------------------
@@ -329,6 +372,11 @@ class Discovery:
                 "limits": records(self.result.limits),
             },
             "trajectory": records(self.result.trajectory),
+            "chosen": self.result.chosen,
+            "boxes": [
+                {**records(self.result.trajectory.iloc[[i]])[0], "limits": records(self.result.box_limits(i))}
+                for i in range(len(self.result.boxes))
+            ],
             "cells": records(self.per_cell),
             "conditions": records(self.conditions),
         }
@@ -400,8 +448,8 @@ def plot(result: PrimResult, path: str | Path, title: str = "", field: str = "--
     ax1.set_title("peeling trajectory", fontsize=10)
     lim = result.limits
     for i, row in enumerate(lim.itertuples()):
-        if row.categories:
-            ax2.text(0.0, i, f"{{{row.categories}}}", va="center", fontsize=8)
+        if row.kind == "categorical":
+            ax2.text(0.0, i, row.restriction, va="center", fontsize=8)
             continue
         span = (row.full_high - row.full_low) or 1.0
         lo, hi = (row.low - row.full_low) / span, (row.high - row.full_low) / span

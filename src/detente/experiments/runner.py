@@ -23,7 +23,7 @@ from detente.errors import DetenteError, ExperimentError
 from detente.experiments.design import build_design, point_seed
 from detente.experiments.models import get_model
 from detente.experiments.spec import Experiment, Outcome
-from detente.experiments.store import DEFAULT_STORE, PointResult, Store, cell_key, hostname
+from detente.experiments.store import DEFAULT_STORE, PointResult, Store, cell_key, hostname, store_path
 from detente.limits import over_limit
 
 
@@ -215,9 +215,9 @@ def make_executor(workers: int = 1, scheduler: str | None = None, dask_local: in
 # --- sweeps -----------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class SweepReport:
-    """What a sweep did."""
+    """What a sweep did (``results()`` reads back what it stored)."""
 
     experiment: str
     store: str
@@ -230,6 +230,19 @@ class SweepReport:
     executor: str = "in-process"
     status: str = "running"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"<SweepReport {self.experiment}: {self.status}, {self.points} points ({self.cached} cached, "
+            f"{self.computed} computed), {self.runs:,} runs in {self.elapsed_s:.1f} s with {self.executor}; "
+            f"store {self.store}>"
+        )
+
+    def results(self) -> Any:
+        """The experiment's stored results (``ExperimentResults``: tables, plot), read from the store."""
+        from detente.experiments.results import sweep_results
+
+        return sweep_results(self.experiment, self.store)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain mapping (for ``--json``)."""
@@ -333,14 +346,18 @@ def chunk_size(n_todo: int, runs: int, workers: int) -> int:
 
 def sweep(
     experiment: Experiment,
-    store: str | Path = DEFAULT_STORE,
+    store: str | Path | None = DEFAULT_STORE,
     executor: Any = None,
     resume: bool = False,
     chunk_points: int | None = None,
     progress: Progress | None = None,
     command: str | None = None,
 ) -> SweepReport:
-    """Evaluate every missing point of ``experiment`` and store it; finished cells are cache hits."""
+    """Evaluate every missing point of ``experiment`` and store it; finished cells are cache hits.
+
+    ``store`` defaults to detente's own store (``store.default_store()``), never the current folder.
+    """
+    store = store_path(store)
     work = plan(experiment)
     if resume:
         check_resumable(experiment, store)
@@ -357,9 +374,10 @@ def sweep(
     return report
 
 
-def check_resumable(experiment: Experiment, store: str | Path) -> None:
+def check_resumable(experiment: Experiment, store: str | Path | None) -> None:
     """Refuse ``--resume`` unless the store holds this experiment with the same spec (opens it read-only)."""
-    if not Path(store).is_file():
+    store = store_path(store)
+    if not store.is_file():
         raise ExperimentError(f"--resume: no results store at {store}; nothing to resume")
     with Store(store, read_only=True) as st:
         stored = st.spec_hash(experiment.name)

@@ -1,6 +1,9 @@
 """Sensitivity indices from stored results (SALib): Sobol' first/total order, Morris mu*/sigma; no re-running.
 
 Each cell (world × crossed conditions) is analysed on its own, since the design is replicated per cell.
+Every index comes with its bootstrap interval, and every (cell, outcome) with a ``warning`` where the
+indices do not mean what they seem: a constant or near-constant outcome, too few samples, wide intervals
+or estimates outside what an index can be.
 """
 
 from __future__ import annotations
@@ -16,6 +19,14 @@ from detente.experiments.design import salib_problem
 from detente.experiments.store import DEFAULT_STORE, Store
 
 _FITS = {"sobol": "sobol", "morris": "morris"}
+FEW_SOBOL = 256
+"""Sobol' base samples N below which the indices are flagged as unstable (Saltelli et al. use 500-1000+)."""
+FEW_MORRIS = 10
+"""Morris trajectories below which mu* and sigma are flagged as unstable."""
+NEAR_CONSTANT = 0.9
+"""Share of points sharing one value at which an outcome counts as near-constant."""
+WIDE = 0.2
+"""Bootstrap half-width of a Sobol' index above which the interval is flagged as wide."""
 
 
 def analyze(
@@ -80,6 +91,79 @@ def analyze(
     return pd.DataFrame(rows)
 
 
+def outcome_warnings(y: np.ndarray, samples: int, method: str) -> list[str]:
+    """Why indices of an outcome (values ``y`` in one cell, ``samples`` base samples) may not mean what they say."""
+    out: list[str] = []
+    if is_constant(y):
+        undefined = "the indices are undefined" if method == "sobol" else "every effect is 0"
+        out.append(
+            f"constant ({float(y[0]):.4g} at all {len(y)} points): {undefined}" if len(y) else "no points"
+        )
+        return out
+    values, counts = np.unique(y, return_counts=True)
+    top = int(counts.max())
+    if top >= NEAR_CONSTANT * len(y):
+        value = float(values[counts.argmax()])
+        out.append(
+            f"near-constant ({top} of {len(y)} points give {value:.4g}): "
+            f"the indices rest on the other {len(y) - top} points"
+        )
+    few, unit = (FEW_SOBOL, "base samples N") if method == "sobol" else (FEW_MORRIS, "trajectories")
+    if samples < few:
+        out.append(
+            f"few samples ({samples} {unit}, fewer than {few}): the indices are unstable and even their "
+            "bootstrap intervals are rough: read the intervals, not the point values, and sweep more samples"
+        )
+    return out
+
+
+def is_constant(y: np.ndarray) -> bool:
+    """Whether ``y`` takes one value (up to rounding): no variance to apportion."""
+    return not len(y) or float(np.ptp(y)) <= 1e-12 * max(1.0, float(np.max(np.abs(y))))
+
+
+def index_warnings(row: dict[str, Any]) -> list[str]:
+    """Sobol' estimates that no true index can take (beyond their own interval): a sign of sampling error."""
+    out = []
+    for k in ("S1", "ST"):
+        v, c = row[k], row[f"{k}_conf"]
+        if np.isfinite(v) and np.isfinite(c) and (v + c < 0 or v - c > 1):
+            out.append(f"{k} of {row['parameter']} = {v:.3g} ± {c:.2g} lies outside [0, 1]")
+        if np.isfinite(c) and c > WIDE:
+            out.append(f"{k} of {row['parameter']} has a wide interval (± {c:.2g})")
+    if np.isfinite(row["S1"]) and row["S1"] - row["S1_conf"] > row["ST"] + row["ST_conf"]:
+        out.append(f"S1 of {row['parameter']} exceeds its ST beyond both intervals")
+    return out
+
+
+def _attach(rows: list[dict[str, Any]], warnings_: list[str]) -> list[dict[str, Any]]:
+    """The group's warnings (and, per row, index-level ones) as one ``warning`` text per row."""
+    for r in rows:
+        own = index_warnings(r) if "ST" in r else []
+        r["warning"] = "; ".join([*warnings_, *own])
+    return rows
+
+
+def warning_lines(indices: Any) -> list[str]:
+    """Distinct warnings of an indices table, one line per (cell, outcome) and problem."""
+    seen: dict[str, None] = {}
+    if "warning" not in getattr(indices, "columns", ()):
+        return []
+    for row in indices.itertuples(index=False):
+        for w in filter(None, str(row.warning).split("; ")):
+            seen[f"{row.outcome} ({row.cell}): {w}"] = None
+    return list(seen)
+
+
+def _interval(resamples: np.ndarray, value: float, half: float, conf: float) -> tuple[float, float]:
+    """Percentile bootstrap interval of an index (falls back to value ± half-width without resamples)."""
+    finite = resamples[np.isfinite(resamples)] if resamples is not None else np.empty(0)
+    if finite.size >= 10:
+        lo, hi = np.quantile(finite, [(1 - conf) / 2, (1 + conf) / 2])
+        return float(lo), float(hi)
+    return value - half, value + half
+
+
 def _sobol(
     problem: dict[str, Any],
     y: np.ndarray,
@@ -97,24 +181,30 @@ def _sobol(
     expected = design["n"] * (2 * d + 2 if second else d + 2)
     if len(y) != expected:
         raise ExperimentError(f"cell {cell}: {len(y)} points stored, a Sobol' design needs {expected}")
-    if np.ptp(y) == 0:
-        si = {k: np.full(d, np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+    warned = outcome_warnings(y, int(design["n"]), "sobol")
+    nan = np.full(d, np.nan)
+    if is_constant(y):
+        si = {k: nan for k in ("S1", "S1_conf", "ST", "ST_conf")}
     else:
         si = sobol.analyze(
-            problem, y, calc_second_order=second, num_resamples=resamples, conf_level=conf, seed=seed
+            problem,
+            y,
+            calc_second_order=second,
+            num_resamples=resamples,
+            conf_level=conf,
+            seed=np.random.default_rng(seed),  # SALib ignores seed 0 (global RNG): a Generator never is
+            keep_resamples=True,
         )
-    return [
-        {
-            "cell": cell,
-            "outcome": outcome,
-            "parameter": p,
-            "S1": float(si["S1"][j]),
-            "S1_conf": float(si["S1_conf"][j]),
-            "ST": float(si["ST"][j]),
-            "ST_conf": float(si["ST_conf"][j]),
-        }
-        for j, p in enumerate(problem["names"])
-    ]
+    rows = []
+    for j, p in enumerate(problem["names"]):
+        row: dict[str, Any] = {"cell": cell, "outcome": outcome, "parameter": p}
+        for k in ("S1", "ST"):
+            value, half = float(si[k][j]), float(si[f"{k}_conf"][j])
+            boot = si.get(f"{k}_conf_all")
+            lo, hi = _interval(None if boot is None else boot[:, j], value, half, conf)
+            row.update({k: value, f"{k}_conf": half, f"{k}_low": lo, f"{k}_high": hi})
+        rows.append(row)
+    return _attach(rows, warned)
 
 
 def _morris(
@@ -134,21 +224,27 @@ def _morris(
     expected = design["trajectories"] * (d + 1)
     if len(y) != expected:
         raise ExperimentError(f"cell {cell}: {len(y)} points stored, a Morris design needs {expected}")
+    warned = outcome_warnings(y, int(design["trajectories"]), "morris")
     si = morris.analyze(
         problem, x, y, num_resamples=resamples, conf_level=conf, num_levels=design["levels"], seed=seed
     )
-    return [
-        {
-            "cell": cell,
-            "outcome": outcome,
-            "parameter": p,
-            "mu_star": float(si["mu_star"][j]),
-            "mu_star_conf": float(si["mu_star_conf"][j]),
-            "mu": float(si["mu"][j]),
-            "sigma": float(si["sigma"][j]),
-        }
-        for j, p in enumerate(problem["names"])
-    ]
+    rows = []
+    for j, p in enumerate(problem["names"]):
+        mu_star, half = float(si["mu_star"][j]), float(si["mu_star_conf"][j])
+        rows.append(
+            {
+                "cell": cell,
+                "outcome": outcome,
+                "parameter": p,
+                "mu_star": mu_star,
+                "mu_star_conf": half,
+                "mu_star_low": max(0.0, mu_star - half),
+                "mu_star_high": mu_star + half,
+                "mu": float(si["mu"][j]),
+                "sigma": float(si["sigma"][j]),
+            }
+        )
+    return _attach(rows, warned)
 
 
 def plot(indices: Any, method: str, path: str | Path, title: str = "", field: str = "--plot") -> Path:
@@ -167,11 +263,14 @@ def plot(indices: Any, method: str, path: str | Path, title: str = "", field: st
             ax.bar(x + 0.2, sub["ST"], 0.4, yerr=sub["ST_conf"], capsize=3, label="total order ST")
             low = np.asarray(sub["S1"], dtype=float)
             ax.set_ylim(min(0.0, float(low[np.isfinite(low)].min(initial=0.0))) - 0.05, 1.05)
+            if not np.isfinite(low).any():
+                ax.text(0.5, 0.5, "undefined: the outcome is constant", transform=ax.transAxes, ha="center")
         else:
             ax.bar(x, sub["mu_star"], 0.6, yerr=sub["mu_star_conf"], capsize=3, label="mu* (mean |effect|)")
             ax.plot(x, sub["sigma"], "o", color="black", label="sigma")
         ax.set_xticks(x, sub["parameter"], rotation=20, ha="right", fontsize=8)
-        ax.set_title(f"{outcome} — {cell}", fontsize=9)
+        flagged = "warning" in sub.columns and any(sub["warning"].astype(str) != "")
+        ax.set_title(f"{outcome} — {cell}{'  (see warnings)' if flagged else ''}", fontsize=9)
         ax.legend(fontsize=7, loc="upper right")
     if title:
         fig.suptitle(title, fontsize=10)

@@ -21,7 +21,10 @@ from typing import Any
 
 from detente.errors import ExperimentError
 
-DEFAULT_STORE = "detente-results.duckdb"
+STORE_NAME = "detente-results.duckdb"
+"""File name of the default store, in detente's data folder (``report.outputs.data_home()``)."""
+DEFAULT_STORE: str | Path | None = None
+"""``store=`` default of the API: None means ``default_store()``, never a file in the current folder."""
 SCHEMA_VERSION = "1"
 
 _SCHEMA = """
@@ -200,6 +203,18 @@ def finite_or_none(value: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def default_store() -> Path:
+    """The results store used when none is named: ``detente-results.duckdb`` in detente's data folder."""
+    from detente.report.outputs import data_home
+
+    return data_home() / STORE_NAME
+
+
+def store_path(store: str | Path | None) -> Path:
+    """``store`` as a path; None is ``default_store()``."""
+    return default_store() if store is None else Path(store)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -207,10 +222,10 @@ def _now() -> dt.datetime:
 class Store:
     """A DuckDB results store (``read_only`` for readers; a running sweep holds the write lock)."""
 
-    def __init__(self, path: str | Path = DEFAULT_STORE, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path | None = DEFAULT_STORE, read_only: bool = False) -> None:
         import duckdb
 
-        self.path = Path(path)
+        self.path = store_path(path)
         self.runs_dir = self.path.with_name(self.path.stem + "-runs")
         if self.path.is_dir():
             raise ExperimentError(f"{self.path}: is a folder, not a results store (pass --store FILE)")
@@ -218,6 +233,10 @@ class Store:
             raise ExperimentError(
                 f"{self.path}: no results store here (run `detente sweep` first, or pass --store)"
             )
+        if not read_only and (path is None or self.path == default_store()):
+            from detente.report.outputs import make_folders
+
+            make_folders(self.path.parent, "store")
         try:
             self.con = _Connection(duckdb.connect(str(self.path), read_only=read_only), self.path)
         except duckdb.Error as exc:
@@ -584,9 +603,12 @@ def _sql_str(text: str) -> str:
 
 
 def load_results(
-    name: str, store: str | Path = DEFAULT_STORE, frame: str = "pandas", complete: bool = True
+    name: str, store: str | Path | None = DEFAULT_STORE, frame: str = "pandas", complete: bool = True
 ) -> Any:
-    """Stored results of an experiment as a pandas (default) or polars DataFrame; nothing is re-run."""
+    """Stored results of an experiment as a pandas (default) or polars DataFrame; nothing is re-run.
+
+    ``detente.experiments.results.sweep_results`` gives the same as an object with a plot and a repr.
+    """
     with Store(store, read_only=True) as st:
         out = st.results(name, complete=complete)
     if frame == "polars":
@@ -596,7 +618,9 @@ def load_results(
     return out
 
 
-def load_per_run(name: str, store: str | Path = DEFAULT_STORE, points: Iterable[int] | None = None) -> Any:
+def load_per_run(
+    name: str, store: str | Path | None = DEFAULT_STORE, points: Iterable[int] | None = None
+) -> Any:
     """Stored per-run tables of an experiment (pandas)."""
     with Store(store, read_only=True) as st:
         return st.per_run(name, points)

@@ -19,7 +19,7 @@ standard error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -181,8 +181,8 @@ class Fit:
 def predictions(setup: Setup, labels: Labels, gammas: np.ndarray, ps: np.ndarray, rule: str) -> np.ndarray:
     """Yearly regimes on the grid: (n_gamma, n_p for side 0, n_p for side 1, Y) int8.
 
-    Each side's per-issue clearances are packed into a bit mask per month, so the two-sided test over
-    the (p_a, p_b) grid is one bitwise AND.
+    Each side's per-issue clearances (with the verification channel working and lost) are packed into bit
+    masks per month, so the two-sided test over the (p_a, p_b) grid is one bitwise AND.
     """
     groups = year_months(setup.months, labels.years, rule)
     L0 = np.log(ps / (1 - ps))
@@ -192,12 +192,23 @@ def predictions(setup: Setup, labels: Labels, gammas: np.ndarray, ps: np.ndarray
     K = len(ctx.issues)
     weights = (1 << np.arange(K)).astype(np.uint16)
     strategic_bits = np.uint16(int((weights * ctx.strategic).sum()))
-    mask_a = (side_clears(ctx, 0, p[:, :, 0]) * weights).sum(-1).astype(np.uint16)  # (G, P, M)
-    mask_b = (side_clears(ctx, 1, p[:, :, 1]) * weights).sum(-1).astype(np.uint16)
-    out = np.empty((len(gammas), len(ps), len(ps), len(labels.years)), dtype=np.int8)
     cols = np.concatenate(groups) if groups else np.zeros(0, int)
+    p = p[..., cols]  # only the months that stand for labelled years
+    ctx = replace(ctx, t_star=ctx.t_star[..., cols], exploit=ctx.exploit[..., cols])
+
+    def mask(side: int, working: bool) -> np.ndarray:  # (G, P, months of labelled years)
+        return (side_clears(ctx, side, p[:, :, side], working) * weights).sum(-1).astype(np.uint16)
+
+    up_a, up_b, down_a, down_b = mask(0, True), mask(1, True), mask(0, False), mask(1, False)
+    # the verification channel works while both trusts are at least the floor (model.regime.channel_works)
+    floor = getattr(ctx, "channel_floor", 0.0)
+    ok_a, ok_b = p[:, :, 0] >= floor, p[:, :, 1] >= floor
+    out = np.empty((len(gammas), len(ps), len(ps), len(labels.years)), dtype=np.int8)
     for g in range(len(gammas)):
-        G = mask_a[g][:, None, cols] & mask_b[g][None, :, cols]  # (P, P, months of labelled years)
+        works = ok_a[g][:, None] & ok_b[g][None, :]
+        G = np.where(
+            works, up_a[g][:, None] & up_b[g][None, :], down_a[g][:, None] & down_b[g][None, :]
+        )  # (P, P, months of labelled years)
         reg = np.where(G & strategic_bits, 0, np.where(G != 0, 1, 2)).astype(np.int8)
         out[g] = yearly_regime(reg, _regroup(groups))
     return out

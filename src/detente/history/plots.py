@@ -26,7 +26,10 @@ def largest_events(rep: Any, n: int = 8) -> list[tuple[int, float]]:
     """Indices and log-odds moves of the ``n`` events that moved trust most in a replay."""
     st = rep.setup
     dl = np.where(np.isnan(st.table.lr), rep.gamma * st.unit, st.fixed)
-    dl = np.where(dl < 0, st.bias * dl, dl)
+    single = (st.observer == 0) | (st.observer == 1)
+    side_bias = getattr(st, "side_bias", None)  # an event both sides observe: the larger bias of the two
+    bias = st.bias if side_bias is None else np.where(single, st.bias, side_bias.max(axis=0))
+    dl = np.where(dl < 0, bias * dl, dl)
     dl = np.where(st.observer >= 0, dl, 0.0)
     order = np.argsort(-np.abs(dl), kind="stable")[:n]
     return [(int(i), float(dl[i])) for i in order if dl[i] != 0]
@@ -80,12 +83,15 @@ def _trust_figure(rep: Any, fit: Any | None, title: str | None, n_events: int) -
         handles.append(line)
     ctx = st.context
     k = int(np.flatnonzero(ctx.strategic)[0]) if ctx.strategic.any() else None
+    # thresholds with the verification channel working ([channel, side, issue, month]; older: [side, ...])
+    t_all = ctx.t_star[1] if ctx.t_star.ndim == 4 else ctx.t_star
+    ex_all = ctx.exploit[1] if ctx.exploit.ndim == 4 else ctx.exploit
     if k is not None:
         for s in range(2):
-            t_star = ctx.t_star[s, k]
+            t_star = t_all[s, k]
             rho = ctx.rho[1 - s]
             p_star = np.where(
-                ctx.exploit[1 - s, k],
+                ex_all[1 - s, k],
                 np.maximum(0.0, (t_star - 1 + rho) / rho),
                 np.where(t_star <= 1, 0.0, np.inf),
             )
@@ -103,9 +109,9 @@ def _trust_figure(rep: Any, fit: Any | None, title: str | None, n_events: int) -
     picked = sorted(largest_events(rep, n_events), key=lambda e: st.table.date[e[0]])
     for rank, (i, dl) in enumerate(picked):
         d = np.datetime64(str(st.table.date[i]), "D")
-        s = int(st.observer[i])
+        s, seen = _seen_by(st, i)
         text = style.text(
-            f"{str(st.table.date[i])[:7]} {_short(st.table.description[i])}\n(seen by {st.sides[s]}: {dl:+.1f} log-odds)"
+            f"{str(st.table.date[i])[:7]} {_short(st.table.description[i])}\n(seen by {seen}: {dl:+.1f} log-odds)"
         )
         lo, hi = x[0].astype("datetime64[D]"), x[-1].astype("datetime64[D]")
         frac = (d - lo) / (hi - lo)
@@ -134,6 +140,15 @@ def _trust_figure(rep: Any, fit: Any | None, title: str | None, n_events: int) -
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=6.5)
     ax.grid(alpha=0.25)
     return fig
+
+
+def _seen_by(st: Any, i: int) -> tuple[int, str]:
+    """The side whose trust path an event's arrow points at, and who saw it ('W', 'R' or 'both')."""
+    s = int(st.observer[i])
+    if s in (0, 1):
+        return s, st.sides[s]
+    actor = int(getattr(st, "actor", np.full(i + 1, -1))[i])
+    return (1 - actor if actor in (0, 1) else 0), "both"
 
 
 def _short(text: str, n: int = 30) -> str:

@@ -1,11 +1,9 @@
-"""The main job's report folder: report.html, PNG plots, summary.csv, cells.json (swapped in whole)."""
+"""The main job's report folder: report.html, figures (PNG, SVG, PDF), summary.csv, cells.json (swapped in whole)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as _dt
-import multiprocessing
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,6 @@ from jinja2 import Environment, select_autoescape
 from detente.errors import DetenteError
 from detente.report.cells import experiment_dict
 
-_SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
 REPORT_ROOT = Path("detente-report")
 """Where ``detente run`` writes reports by default: one folder per scenario name."""
 
@@ -25,6 +22,7 @@ _TEMPLATE = """<!doctype html>
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:right}
 th{background:#f3f3f3}td{white-space:nowrap}td.l,th.l{text-align:left;white-space:normal}img{max-width:100%;border:1px solid #eee;margin:.5em 0}
+figure{margin:1em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
 .ok{color:#1b7837}.no{color:#b2182b}code{background:#f6f6f6;padding:0 .2em}
 </style></head><body>
 <h1>{{ scenario.title or scenario.name }}</h1>
@@ -50,8 +48,15 @@ consecutive strategic months.</p>
 <table><tr><th class="l">effect</th><th>estimate</th><th>se</th></tr>
 {% for e in rows %}<tr><td class="l">{{ e.effect }}</td><td>{{ "%+.3f"|format(e.estimate) }}</td><td>{{ "%.3f"|format(e.se) }}</td></tr>{% endfor %}
 </table>{% endfor %}
-<h2>Plots</h2>
-{% for p in plots %}<figure><img src="{{ p.file }}" alt="{{ p.alt }}"><figcaption>{{ p.alt }}</figcaption></figure>{% endfor %}
+{% if durable %}<h2>P(durable) by cell and world</h2>
+<figure>{% if durable.svg %}{{ durable.svg|safe }}{% else %}<img src="{{ durable.png }}" alt="{{ durable.alt }}">{% endif %}
+<figcaption>{{ durable.alt }}: markers are the share of runs with a durable partnership, bars 95% Monte
+Carlo intervals (Wilson score interval of the share, so cells at 0 or 1 keep a width); the dotted line is
+the verdict threshold. Files: {% for f in durable.files %}<a href="{{ f }}">{{ f }}</a>{{ ", " if not loop.last }}{% endfor %}.</figcaption></figure>{% endif %}
+{% if plots %}<h2>Plots</h2>
+<p>Dashed vertical lines mark the month each condition starts (named above the panel); conditions
+without a date apply from the first month.</p>
+{% for p in plots %}<figure><img src="{{ p.png }}" alt="{{ p.alt }}"><figcaption>{{ p.alt }}. Files: {% for f in p.files %}<a href="{{ f }}">{{ f }}</a>{{ ", " if not loop.last }}{% endfor %}.</figcaption></figure>{% endfor %}{% endif %}
 </body></html>
 """
 
@@ -90,7 +95,7 @@ def write_report(exp: Any, out: Path | None = None, plots: bool = True) -> Path:
         sides = list(exp.scenario.side_ids)
         _write_csv(tmp / "summary.csv", rows)
         payload = experiment_dict(exp)
-        figures = _plots(exp, tmp) if plots else []
+        durable, figures = _plots(exp, tmp) if plots else (None, [])
         (tmp / "cells.json").write_text(dumps(payload), encoding="utf-8")
         html = (
             Environment(autoescape=select_autoescape())
@@ -107,45 +112,26 @@ def write_report(exp: Any, out: Path | None = None, plots: bool = True) -> Path:
                 sides=sides,
                 effects=exp.verdict()["effects_on_p_durable"],
                 plots=figures,
+                durable=durable,
             )
         )
         (tmp / "report.html").write_text(html, encoding="utf-8")
     return target if out is None else Path(out)
 
 
-def _plots(exp: Any, folder: Path) -> list[dict[str, str]]:
-    """Render one PNG per world and kind; half of them in a forked process when the platform allows."""
-    jobs = [
-        (world, kind, f"{kind}-{_file_part(world or 'base', i)}.png")
-        for i, world in enumerate(exp.worlds)
-        for kind in ("regimes", "trust")
-    ]
-    what = {"regimes": "regime probabilities over time", "trust": "trust fan charts"}
-    child = None
-    if len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        child = multiprocessing.get_context("fork").Process(target=_render, args=(exp, jobs[1::2], folder))
-        child.start()
-    _render(exp, jobs if child is None else jobs[::2], folder)
-    if child is not None:
-        child.join()
-        if child.exitcode != 0:
-            _render(exp, jobs[1::2], folder)
-    return [
-        {"file": name, "alt": f"World {world or 'base'}: {what[kind]}, one panel per cell"}
-        for world, kind, name in jobs
-    ]
+def _plots(exp: Any, folder: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Write the figures (PNG, SVG, PDF each); the P(durable) chart apart, its SVG to be inlined."""
+    from detente.report.figures import inline_svg, write_figures
 
-
-def _file_part(name: str, index: int) -> str:
-    """``name`` if it is safe inside a file name, else ``world<index>`` (names never choose where files go)."""
-    return name if _SAFE_PART.fullmatch(name) else f"world{index}"
-
-
-def _render(exp: Any, jobs: list[tuple[Any, str, str]], folder: Path) -> None:
-    from detente.report.plots import grid_figure, save
-
-    for world, kind, name in jobs:
-        save(grid_figure(exp, world, kind), folder / name)
+    out = []
+    for fig in write_figures(exp, folder):
+        png = fig.file("png") if "png" in fig.formats else fig.file(fig.formats[0])
+        item = {"png": png, "alt": fig.alt, "files": [fig.file(f) for f in fig.formats]}
+        if fig.kind == "durable":
+            item["svg"] = inline_svg(folder / fig.file("svg")) if "svg" in fig.formats else None
+        out.append(item)
+    durable = next((item for item in out if "svg" in item), None)
+    return durable, [item for item in out if "svg" not in item]
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

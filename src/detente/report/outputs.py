@@ -5,6 +5,11 @@ A report folder is built in a temporary sibling and swapped in whole; it carries
 A single output file is written to a temporary file in the same folder and moved over the target with
 ``os.replace``, so a failure leaves the earlier file (or nothing) behind. A path that cannot be used is
 refused with a ``DetenteError`` naming it and saying why, before any work is done.
+
+Nothing goes into the current folder unless a path names it: what a command keeps without being told
+where (the main job's report, history folders, the results store) goes under ``data_home()``.
+Folders and files get the permissions a plain ``mkdir``/``open`` would (the umask decides; 0755/0644
+under the usual 022), never the private 0700/0600 of temporary files.
 """
 
 from __future__ import annotations
@@ -40,6 +45,53 @@ def _default_mode(directory: bool) -> int:
     mask = os.umask(0)
     os.umask(mask)
     return (0o777 if directory else 0o666) & ~mask
+
+
+def data_home() -> Path:
+    """detente's own folder: ``$DETENTE_HOME``, else ``$XDG_DATA_HOME/detente``, else ~/.local/share/detente."""
+    own = os.environ.get("DETENTE_HOME", "")
+    if own:
+        return Path(own).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "detente"
+    try:
+        return Path.home() / ".local" / "share" / "detente"
+    except RuntimeError:  # no home folder to be found
+        raise DetenteError(
+            "DETENTE_HOME: no home folder found for detente's data folder; set DETENTE_HOME to a folder"
+        ) from None
+
+
+def default_folder(kind: str, name: str) -> Path:
+    """``data_home()/kind/name`` for one plain folder ``name`` (a scenario name): where a report goes by default."""
+    return folder_in_root(data_home() / kind, name, "name")
+
+
+def default_file(kind: str, name: str, field: str = "file") -> Path:
+    """``data_home()/kind/name`` for one plain file name (e.g. a plot), its folder created."""
+    path = folder_in_root(data_home() / kind, name, field)
+    make_folders(path.parent, field)
+    return path
+
+
+def default_report_folder(kind: str, name: str, field: str = "report folder") -> Path:
+    """``default_folder(kind, name)``, its parents created and the folder checked like ``check_folder``."""
+    folder = default_folder(kind, name)
+    make_folders(folder.parent, field)
+    return check_folder(folder, field)
+
+
+def make_folders(folder: Path | str, field: str) -> Path:
+    """Create ``folder`` and its missing parents (permissions from the umask), or ``DetenteError`` saying why."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(field, folder, f"cannot create the folder ({exc.strerror or exc})") from None
+    if not folder.is_dir():
+        raise _fail(field, folder, "is not a folder")
+    return folder
 
 
 def is_marked(folder: Path) -> bool:
@@ -183,15 +235,12 @@ def report_folder(
 ) -> Iterator[Path]:
     """Yield an empty temporary folder to fill; on success it is marked and replaces ``out`` whole.
 
-    ``make_parent`` creates one missing parent level (the default ``detente-report/`` root). On any
-    error the temporary folder is removed and ``out`` is left as it was.
+    ``make_parent`` creates the missing parent folders (a default location under ``data_home()``). On
+    any error the temporary folder is removed and ``out`` is left as it was.
     """
     given = Path(out)
     if make_parent and not given.parent.exists():
-        try:
-            given.parent.mkdir()
-        except OSError as exc:
-            raise _fail(field, given.parent, f"cannot create the folder ({exc.strerror})") from None
+        make_folders(given.parent, field)
     target = check_folder(given, field)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:64]}.tmp-", dir=target.parent))

@@ -7,8 +7,10 @@ the file, the line where known and what to do; nothing here ever raises a traceb
 from __future__ import annotations
 
 import gc
+import re
+import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -17,6 +19,7 @@ from detente.errors import DetenteError, ScenarioError
 from detente.limits import Limits, env_name, limits, over_limit
 from detente.scenario.tomldoc import Lines, parse_toml
 
+_T = TypeVar("_T")
 _MERGE = "tag:yaml.org,2002:merge"
 _STR = "tag:yaml.org,2002:str"
 
@@ -513,7 +516,175 @@ def key_problems(data: Any, bound: int = 20) -> list[tuple[tuple[Any, ...], str]
     return problems
 
 
-def dump_yaml(model: Any) -> str:
-    """YAML text of a pydantic model such as a scenario (None fields omitted; loads back equal)."""
+_SOURCES: dict[int, str] = {}
+"""YAML text each live object was read from (by ``id``; dropped when the object is collected)."""
+
+
+def remember_source(obj: _T, source: str | Path | None) -> _T:
+    """Keep the YAML text ``obj`` was read from (text or a ``.yaml``/``.yml`` path), so ``dump_yaml`` keeps its comments.
+
+    Returns ``obj``. ``None``, TOML files and unreadable files are ignored (the dump is then plain).
+    """
+    if isinstance(source, Path):
+        if source.suffix.lower() not in (".yaml", ".yml"):
+            return obj
+        try:
+            source = read_text(source)
+        except DetenteError:
+            return obj
+    if source is None:
+        return obj
+    key = id(obj)
+    if key not in _SOURCES:
+        try:
+            weakref.finalize(obj, _SOURCES.pop, key, None)
+        except TypeError:  # not weakly referable (a dict, a number): nothing to forget it with
+            return obj
+    _SOURCES[key] = source
+    return obj
+
+
+def source_of(obj: Any) -> str | None:
+    """The YAML text remembered for ``obj`` by ``remember_source`` (None if none)."""
+    return _SOURCES.get(id(obj))
+
+
+def dump_yaml(model: Any, source: str | None = None) -> str:
+    """YAML text of a pydantic model such as a scenario (None fields omitted; loads back equal).
+
+    With a source text (``source``, or the one remembered for ``model``) the model's values are written
+    into that document, keeping its comments, key order and layout; fields it lacks are added only where
+    they differ from their defaults. Without one, or if the source cannot be used, the dump is plain.
+    """
     data = model.model_dump(mode="json", exclude_none=True)
+    source = source_of(model) if source is None else source
+    if source:
+        lean = model.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        kept = _round_trip(source, data, lean)
+        if kept is not None:
+            return kept
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _Shared(Exception):
+    """The source shares a node (an alias or merge key): writing into it would change two places."""
+
+
+def _round_trip(source: str, full: dict[str, Any], lean: dict[str, Any]) -> str | None:
+    """``source`` with ``full``'s values written in (comments kept), or None if the source is unusable."""
+    try:
+        return edit_yaml(source, lambda doc: _merge(doc, full, lean, set()))
+    except (DetenteError, _Shared, ValueError, TypeError, RecursionError):
+        return None
+
+
+def edit_yaml(source: str, edit: Any, origin: str = "source") -> str:
+    """``source`` (YAML holding a mapping) after ``edit(mapping)`` changed it in place, comments and layout kept.
+
+    The text is read by the safe reader first (limits, duplicate keys), so ruamel only sees bounded input;
+    any problem raises ``ScenarioError`` naming ``origin``.
+    """
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    parse_yaml(source, origin)
+    mapping, offset = _indents(source)
+    rt = YAML(typ="rt")
+    rt.width, rt.preserve_quotes, rt.allow_unicode = 4096, True, True  # never refold the author's lines
+    rt.indent(mapping=mapping, sequence=offset + 2, offset=offset)
+    try:
+        doc = rt.load(source)
+    except YAMLError as exc:
+        raise ScenarioError(f"{origin}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(doc, dict):
+        raise ScenarioError(f"{origin}: expected a mapping of scenario fields at the top level")
+    edit(doc)
+    out = io.StringIO()
+    rt.dump(doc, out)
+    return out.getvalue()
+
+
+_KEY_LINE = re.compile(r"^( *)(- +)?[^\s#'\"{\[-][^#]*:[ \t]*(#.*)?$")
+
+
+def _indents(text: str) -> tuple[int, int]:
+    """The block indentation of a YAML text: (mapping indent, indent of a list's dash), as first used."""
+    mapping = offset = None
+    above: int | None = None  # indentation of the key line just above that opens a block
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        if above is not None and indent > above:
+            if stripped.startswith("- ") and offset is None:
+                offset = indent - above
+            elif not stripped.startswith("- ") and mapping is None:
+                mapping = indent - above
+        match = _KEY_LINE.match(line)
+        above = indent + len(match.group(2) or "") if match else None
+        if mapping is not None and offset is not None:
+            break
+    return mapping or 2, offset or 0
+
+
+def _merge(node: Any, full: Any, lean: Any, seen: set[int]) -> Any:
+    """``full`` written into the round-trip ``node`` in place where shapes agree; new parts from ``lean``."""
+    if isinstance(node, dict) and isinstance(full, dict):
+        _visit(node, seen)
+        for key in [k for k in node if k not in full]:
+            del node[key]
+        for key, value in full.items():
+            if key in node:
+                node[key] = _merge(
+                    node[key], value, lean.get(key, value) if isinstance(lean, dict) else value, seen
+                )
+            elif isinstance(lean, dict) and key in lean and not _default_argument(full, key):
+                node[key] = lean[key]
+        return node
+    if isinstance(node, list) and isinstance(full, list):
+        _visit(node, seen)
+        lean = lean if isinstance(lean, list) and len(lean) == len(full) else full
+        del node[len(full) :]
+        for i, value in enumerate(full):
+            if i < len(node):
+                node[i] = _merge(node[i], value, lean[i], seen)
+            else:
+                node.append(lean[i])
+        return node
+    return node if _same(node, full) else full
+
+
+def _default_argument(dist: dict[str, Any], key: str) -> bool:
+    """Whether ``key`` of a distribution mapping (``{dist: beta, ...}``) holds its default value."""
+    if not isinstance(dist.get("dist"), str):
+        return False
+    from detente.scenario import distributions
+
+    model = getattr(distributions, dist["dist"].capitalize(), None)
+    field = getattr(model, "model_fields", {}).get(key)
+    return field is not None and not field.is_required() and field.default == dist[key]
+
+
+def _visit(node: Any, seen: set[int]) -> None:
+    from ruamel.yaml.comments import merge_attrib
+
+    if id(node) in seen or getattr(node, merge_attrib, None):
+        raise _Shared
+    seen.add(id(node))
+
+
+def _same(node: Any, value: Any) -> bool:
+    """Whether the source scalar ``node`` already says ``value`` (so its spelling and quotes are kept)."""
+    import datetime
+
+    node_is_bool = isinstance(node, bool) or type(node).__name__ == "ScalarBoolean"
+    if isinstance(value, bool) or node_is_bool:
+        return isinstance(value, bool) and node_is_bool and bool(node) == value
+    if isinstance(value, int | float):
+        return isinstance(node, int | float) and node == value
+    if isinstance(value, str) and isinstance(node, datetime.date):
+        return node.isoformat()[: len(value)] == value and len(value) == 10
+    return type(node) is not bool and isinstance(node, str) and str(node) == value

@@ -23,6 +23,8 @@ KNOB_FIELDS = {
 KNOB_PATH = re.compile(r"^sides\.([A-Za-z_][\w-]*)\.(elite\.(?:h0|eta|r_old|r_new)|behaviour\.(?:eps|mu))$")
 SCHEDULE_KNOBS = {"threat_start": "threat", "inclusion_start": "inclusion"}
 """Schedule-start knobs and the schedule each one moves."""
+JOIN_LEVERS = ("joins", "counterfactual_joins")
+"""Fiat type switches set alongside an inclusion offer (``joins`` before model v2), moved with it."""
 
 
 def knob_values(scenario: Scenario) -> dict[str, dict[str, float | None]]:
@@ -44,15 +46,21 @@ def knob_values(scenario: Scenario) -> dict[str, dict[str, float | None]]:
 def _schedule_lists(data: dict[str, Any], key: str) -> list[tuple[list[dict[str, Any]], dict[str, Any]]]:
     """Every list of steps of schedule ``key`` (base, then set by conditions or worlds), each with the
     mapping it sits in (to move the join dates set alongside an inclusion offer)."""
-    found = []
-    base = (data.get("schedules") or {}).get(key) or []
-    if base:
-        found.append((base, data))
+    found: list[tuple[list[dict[str, Any]], dict[str, Any]]] = []
+
+    def add(steps: Any, holder: dict[str, Any]) -> None:
+        if isinstance(steps, dict):  # per-side schedule (model v2): {W: [...], R: [...]}
+            for side_steps in steps.values():
+                add(side_steps, holder)
+        elif isinstance(steps, list) and steps and all(isinstance(s, dict) for s in steps):
+            found.append((steps, holder))
+
+    add((data.get("schedules") or {}).get(key), data)
     for kind in ("conditions", "worlds"):
         for variant in (data.get(kind) or {}).values():
-            steps = (variant.get("set") or {}).get(f"schedules.{key}")
-            if isinstance(steps, list) and steps:
-                found.append((steps, variant["set"]))
+            add((variant.get("set") or {}).get(f"schedules.{key}"), variant["set"])
+            for side in data.get("sides") or {}:
+                add((variant.get("set") or {}).get(f"schedules.{key}.{side}"), variant["set"])
     return found
 
 
@@ -135,14 +143,18 @@ def with_knobs(
 
 def _move(data: dict[str, Any], key: str, months: int) -> None:
     """Shift every step of schedule ``key`` (and, for inclusion, the joins set with it) by ``months``."""
+    holders: dict[int, dict[str, Any]] = {}
     for steps, holder in _schedule_lists(data, key):
         for step in steps:
             step["start"] = month_label(step["start"][:7], months)
-        if key == "inclusion":
+        holders[id(holder)] = holder
+    if key != "inclusion":
+        return
+    for holder in holders.values():
+        for name in JOIN_LEVERS:
             joins = (
-                holder.get("levers.joins")
-                if holder is not data
-                else (holder.get("levers") or {}).get("joins")
+                holder.get(f"levers.{name}") if holder is not data else (holder.get("levers") or {}).get(name)
             )
             for join in joins or []:
-                join["date"] = month_label(join["date"][:7], months)
+                if isinstance(join, dict) and isinstance(join.get("date"), str):
+                    join["date"] = month_label(join["date"][:7], months)

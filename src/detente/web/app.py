@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from detente.errors import DetenteError, ExperimentError
+from detente.web import lab_routes
 from detente.web import models as m
 from detente.web.guards import BodyLimit, HostCheck
 from detente.web.jobs import JobManager, QueueFull
@@ -117,6 +118,8 @@ def create_app(
     _handlers(app)
     _api(app, jobs, limits, root, backend)
     _pages(app)
+    lab_routes.register(app)  # the lab page and /api/lab/* (detente.web.lab_routes)
+    __import__("detente.web.play_routes", fromlist=["register"]).register(app, limits)  # /play, /api/play/*
     return app
 
 
@@ -234,15 +237,20 @@ def _job_spec(body: m.JobRequest, limits: Limits, backend: str) -> tuple[dict[st
     """Validate a job request into a worker spec, its total runs and label; problems raise ApiError."""
     from detente.scenario.knobs import with_knobs
     from detente.scenario.overrides import variant_problems
+    from detente.web.scenarios import with_params
 
     base = _scenario(body, limits)
+    try:
+        base = with_params(base, dict(body.params))
+    except DetenteError as exc:
+        raise ApiError(422, "the parameter values do not fit the scenario", exc.problems, "params") from None
     try:
         sc = with_knobs(
             base, dict(body.overrides), threat_start=body.threat_start, inclusion_start=body.inclusion_start
         )
     except DetenteError as exc:
         raise ApiError(422, "the slider values do not fit the scenario", exc.problems, "overrides") from None
-    runs = sc.runs if body.runs is None else body.runs
+    runs = 1 if body.kind == "story" else sc.runs if body.runs is None else body.runs
     seed = sc.seed if body.seed is None else body.seed
     problems = [p for p in (runs_problem(runs, limits),) if p]
     for field, worlds, conditions in (
@@ -263,6 +271,8 @@ def _job_spec(body: m.JobRequest, limits: Limits, backend: str) -> tuple[dict[st
         conds = list(dict.fromkeys(body.conditions or []))
         cells = 1
         label = f"{sc.name}: {body.world or 'base'}, {' + '.join(conds) or 'status quo'}, {runs:,} runs"
+        if body.kind == "story":
+            label = f"{sc.name}: {body.world or 'base'}, {' + '.join(conds) or 'status quo'}, one run told"
         spec = {"world": body.world, "conditions": conds}
     if not problems:
         too_big = cost_problem(runs, sc.horizon, len(sc.issues), cells, limits)
@@ -309,6 +319,13 @@ def _api(app: FastAPI, jobs: JobManager, limits: Limits, root: Path, backend: st
         if name not in bundled_scenarios():
             raise ApiError(404, f"no bundled scenario {name!r}", [f"scenario: no bundled scenario {name!r}"])
         return describe(load_scenario(name))
+
+    @app.get("/api/fields", response_model=list[m.FieldDoc], tags=["scenarios"])
+    def fields() -> list[dict[str, Any]]:
+        """Every scenario field by generic dotted path (``*`` for any key or index), with its meaning."""
+        from detente.web.scenarios import field_docs
+
+        return list(field_docs().values())
 
     @app.post(
         "/api/validate",

@@ -14,6 +14,9 @@ KnobPath = Annotated[
     str, StringConstraints(pattern=r"^sides\.[A-Za-z0-9_][\w\-]{0,39}\.[a-z_]{1,20}\.[a-z_0-9]{1,20}$")
 ]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+ParamPath = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$", max_length=400)
+]
 
 
 class _In(BaseModel):
@@ -39,7 +42,10 @@ class ValidateRequest(ScenarioSource):
 class JobRequest(ScenarioSource):
     """A simulation (one cell) or the factorial main job, with the page's slider values."""
 
-    kind: Literal["simulate", "factorial"] = Field("simulate", description="One cell, or the 2^k factorial.")
+    kind: Literal["simulate", "factorial", "story"] = Field(
+        "simulate",
+        description="One cell, the 2^k factorial, or one run told month by month (paths and story).",
+    )
     world: Ident | None = Field(None, description="World of a simulation (none = the scenario as written).")
     conditions: Annotated[list[Ident], Field(max_length=16)] | None = Field(
         None, description="simulate: conditions applied; factorial: the factors (default: all)."
@@ -50,6 +56,11 @@ class JobRequest(ScenarioSource):
     overrides: Annotated[dict[KnobPath, Fraction], Field(max_length=32)] = Field(
         default_factory=dict,
         description="Slider values: sides.<side>.elite.h0|eta|r_old|r_new, sides.<side>.behaviour.eps|mu.",
+    )
+    params: Annotated[dict[ParamPath, Any], Field(max_length=512)] = Field(
+        default_factory=dict,
+        description="Any scenario value by dotted path (sides.W.belief.p0, issues.arms_control.T_M, "
+        "events.0.probability, levers.resets: [...]); applied before the sliders and validated like a file.",
     )
     threat_start: Month | None = Field(None, description="Move the threat schedule to start in this month.")
     inclusion_start: Month | None = Field(
@@ -128,6 +139,32 @@ class ScenarioDescription(BaseModel):
     worlds: list[Variant]
     threat_start: str | None
     inclusion_start: str | None
+    parameters: list[Parameter] = Field(default_factory=list)
+    parameters_truncated: bool = False
+    lists: list[DatedList] = Field(default_factory=list)
+
+
+class Parameter(BaseModel):
+    """One editable value of the scenario: its dotted path, value as written, and what it means."""
+
+    path: str
+    value: Any
+    doc: str = Field(description="The schema's description of the field ('' if none).")
+
+
+class DatedList(BaseModel):
+    """A list of dated items (events, levers, schedule steps) the page can switch on and off."""
+
+    path: str
+    items: list[Any]
+
+
+class FieldDoc(BaseModel):
+    """A scenario field: its generic dotted path (``*`` for any key or index), description and default."""
+
+    path: str
+    description: str
+    default: Any = None
 
 
 class ValidateResponse(BaseModel):

@@ -110,7 +110,67 @@ def run_factorial(spec: dict[str, Any], progress: Progress) -> dict[str, Any]:
     )
 
 
+def story_payload(result: Any) -> dict[str, Any]:
+    """One run month by month (trust, cohort share, regime, open issues, moves) and its story in words."""
+    from detente.model.regime import REGIMES
+    from detente.report.story import story_of
+
+    st, paths, sc = result.structure, result.paths, result.scenario
+    p = 1.0 / (1.0 + np.exp(-paths["L"][0]))
+    sides = list(st.sides)
+    summaries = {k: v[0] for k, v in result.summaries.items()}
+    return _num(
+        {
+            "months": list(result.aggregates.months),
+            "sides": [{"id": s, "name": sc.sides[s].name} for s in sides],
+            "issues": [
+                {"id": k, "label": sc.issues[k].label or k, "kind": sc.issues[k].kind} for k in st.issues
+            ],
+            "regimes": list(REGIMES),
+            "trust": {s: p[:, i] for i, s in enumerate(sides)},
+            "cohort": {s: paths["h"][0][:, i] for i, s in enumerate(sides)},
+            "regime": paths["regime"][0],
+            "open": {k: paths["G"][0][:, j].astype(int) for j, k in enumerate(st.issues)},
+            "coop": {
+                s: {k: paths["a"][0][:, i, j].astype(int) for j, k in enumerate(st.issues)}
+                for i, s in enumerate(sides)
+            },
+            "story": story_of(result),
+            "run": summaries,
+            **result.to_dict(),
+        },
+        4,
+    )
+
+
+def run_story(spec: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """One run of the scenario in ``spec`` with its full path, told month by month."""
+    from detente.engine.simulate import simulate
+    from detente.scenario.load import load_scenario
+
+    result = simulate(
+        load_scenario(spec["scenario"]),
+        runs=1,
+        seed=spec["seed"],
+        world=spec["world"],
+        conditions=tuple(spec["conditions"]),
+        paths=True,
+        progress=progress,
+        backend=spec["backend"],
+    )
+    return {"kind": "story", "seed_text": str(spec["seed"]), **story_payload(result)}
+
+
+def run_lab(spec: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """A lab job (sweep, sensitivity or discovery of a bundled experiment): ``detente.web.lab_work``."""
+    from detente.web.lab_work import run
+
+    return run(spec, progress)
+
+
 RUNNERS: dict[str, Callable[[dict[str, Any], Progress], dict[str, Any]]] = {
     "simulate": run_simulation,
+    "lab": run_lab,
     "factorial": run_factorial,
+    "story": run_story,
 }

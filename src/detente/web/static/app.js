@@ -12,7 +12,8 @@ const KNOB_LABELS = {
 const REGIME_COLOURS = { strategic: "#1b7837", tactical: "#d98a1a", frozen: "#5a6f86" };
 const SIDE_COLOURS = ["#24587a", "#b2182b", "#6a3d9a", "#33a02c"];
 
-const state = { limits: null, source: { scenario: "reset-2009" }, desc: null, polling: null, stored: {} };
+const state = { limits: null, source: { scenario: "reset-2009" }, desc: null, polling: null, stored: {},
+  sim: null, factorial: null, story: null, fields: null };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
@@ -90,6 +91,8 @@ function showJobProblems(detail, problems) {
       target.innerHTML = escapeHtml(p.message);
       target.hidden = false;
       target.parentElement.classList.add("has-error");
+      const group = target.closest("details");
+      if (group) group.open = true;
     } else rest.push(p);
   }
   if (rest.length || !(problems || []).length) showList($("job-errors"), detail, rest);
@@ -102,7 +105,7 @@ function knobControl(path, value, label, help) {
   const input = el("input", { type: "range", id, min: 0, max: 1, step: 0.01, value: disabled ? 0 : value,
     "data-path": path, "data-default": disabled ? "" : value, disabled, title: help });
   const out = el("output", { for: id, text: disabled ? "distribution" : fmt(value, 2) });
-  input.addEventListener("input", () => { out.textContent = fmt(input.value, 2); });
+  input.addEventListener("input", () => { out.textContent = fmt(input.value, 2); syncEditorFromSlider(input); });
   return el("div", { class: "knob" },
     el("label", { for: id }, el("span", { text: label }), out), input,
     el("div", { class: "field-error", "data-for": path, hidden: true }));
@@ -158,6 +161,7 @@ function buildForm(desc) {
   runs.value = Math.min(1000, Number(runs.max));
   $("runs-value").textContent = fmtInt(runs.value);
   $("seed").value = desc.seed_text ?? String(desc.seed);
+  buildEditor(desc);
   clearFieldErrors();
 }
 
@@ -171,11 +175,12 @@ function collectRequest(kind) {
     if (!inp.disabled && Number(inp.value) !== Number(inp.dataset.default)) overrides[inp.dataset.path] = Number(inp.value);
   });
   req.overrides = overrides;
+  req.params = editorParams();
   document.querySelectorAll("#dates input[data-date]").forEach((inp) => {
     if (Number(inp.value) !== Number(inp.dataset.default)) req[inp.dataset.date] = monthLabel(state.desc.start, Number(inp.value));
   });
   const checked = [...document.querySelectorAll("#conditions input:checked")].map((c) => c.value);
-  if (kind === "simulate") {
+  if (kind === "simulate" || kind === "story") {
     req.conditions = checked;
     if ($("world").value) req.world = $("world").value;
   }
@@ -193,6 +198,7 @@ function setProgress(fraction, text, stateName) {
 function setBusy(busy) {
   $("run").disabled = busy;
   $("run-factorial").disabled = busy;
+  $("story-run").disabled = busy;
 }
 
 async function startJob(kind) {
@@ -230,8 +236,10 @@ function poll(id) {
     const r = await api("GET", `/api/jobs/${id}/result`);
     if (!r.ok) { setProgress(0, r.data.detail, "failed"); return; }
     if (r.data.result.kind === "factorial") drawFactorial(r.data.result, job);
+    else if (r.data.result.kind === "story") startStory(r.data.result, job);
     else drawSimulation(r.data.result, job);
-    setProgress(1, `Done: ${fmtInt(job.total)} runs in ${job.seconds.toFixed(1)} s.`, "done");
+    const runs = job.kind === "story" ? "one run" : `${fmtInt(job.total)} runs`;
+    setProgress(1, `Done: ${runs} in ${job.seconds.toFixed(1)} s.`, "done");
   };
   tick();
 }
@@ -249,7 +257,9 @@ function card(label, value, se) {
 }
 
 function drawSimulation(res, job) {
+  state.sim = { res, label: job.label };
   $("results-empty").hidden = true;
+  $("sim-downloads").hidden = false;
   $("result-label").textContent = `— ${job.label}`;
   const s = res.summary;
   const sides = Object.keys(res.trust);
@@ -280,7 +290,9 @@ function drawSimulation(res, job) {
 }
 
 function drawFactorial(res, job) {
+  state.factorial = res;
   $("factorial-empty").hidden = true;
+  $("factorial-downloads").hidden = false;
   $("factorial-label").textContent = `— ${fmtInt(res.runs)} runs per cell, seed ${res.seed_text ?? res.seed}`;
   $("verdict").replaceChildren(...res.sentences.map((t) => el("li", { text: t })));
   const head = el("tr", {}, el("th", { class: "l", text: "world" }), el("th", { class: "l", text: "cell" }),
@@ -318,6 +330,7 @@ async function loadBundled(name) {
   const res = await api("GET", `/api/scenarios/${encodeURIComponent(name)}`);
   if (!res.ok) { showList($("upload-errors"), res.data.detail, res.data.problems); return; }
   state.source = { scenario: name };
+  resetResults();
   $("upload-status").hidden = true;
   $("upload-errors").hidden = true;
   $("upload").closest("section").classList.remove("has-error");
@@ -343,6 +356,7 @@ async function onUpload() {
   box.hidden = true;
   $("upload").closest("section").classList.remove("has-error");
   state.source = { yaml: text, filename: file.name };
+  resetResults();
   const status = $("upload-status");
   status.textContent = `Using the uploaded file ${file.name} (scenario ${res.data.scenario.name}).`;
   status.hidden = false;
@@ -409,23 +423,471 @@ async function openExperiment(name) {
       el("tbody", {}, ...cellRows))) : null);
 }
 
+// Compare like with like: the server says what differs (/api/lab/compare); a refusal shows the differences and
+// no chart, a warning shows them above a chart of the means over the cells the experiments share.
+function compareNote() {
+  let note = $("compare-note");
+  if (!note) {
+    note = el("div", { id: "compare-note", class: "compare-note", role: "status", style: "margin:.5rem 0" });
+    $("plot-compare").before(note);
+  }
+  return note;
+}
+
+function differencesTable(res) {
+  const head = el("tr", {}, el("th", { class: "l", text: "what differs" }),
+    ...res.experiments.map((n) => el("th", { class: "l", text: n })), el("th", { class: "l", text: "why it matters" }));
+  const colour = { refuse: "background:#fdecec;color:#a4161a", warn: "background:#fff6e0" };
+  const rows = res.differences.map((d) => el("tr", { class: `diff-${d.severity}`, "data-field": d.field, style: colour[d.severity] },
+    el("td", { class: "l", text: `${d.field}${d.severity === "refuse" ? " (refused)" : ""}` }),
+    ...res.experiments.map((n) => el("td", { class: "l", text: d.values[n] ?? "" })), el("td", { class: "l", text: d.why })));
+  return el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)));
+}
+
 async function compareSelected() {
   const names = [...document.querySelectorAll("#experiments input.pick:checked")].map((c) => c.value);
-  const found = (await Promise.all(names.map(fetchExperiment))).filter(Boolean);
-  if (found.length < 2) return;
-  const outcomes = found[0].outcomes.filter((o) => found.every((e) => e.outcomes.includes(o)));
+  if (names.length < 2) return;
+  const store = $("store-select").value;
+  const query = names.map((n) => `names=${encodeURIComponent(n)}`).join("&");
+  const res = await api("GET", `/api/lab/compare?store=${encodeURIComponent(store)}&${query}`);
   const box = $("plot-compare");
+  const note = compareNote();
+  if (!res.ok) { box.hidden = true; showList(note, res.data.detail, res.data.problems); return; }
+  const c = res.data;
+  note.dataset.status = c.status;
+  const words = { ok: "These experiments compare like with like.",
+    warn: "Compared with care: they differ as listed below.",
+    refuse: "Not compared: they differ in a way that would make the comparison misleading." };
+  note.replaceChildren(el("b", { text: words[c.status] }), c.differences.length ? differencesTable(c) : "",
+    c.status !== "refuse" ? el("p", { class: "note", text: `Means over the ${c.cells.length} shared cell(s): ${c.cells.join("; ")}.` }) : "");
+  if (c.status === "refuse") { box.hidden = true; Plotly.purge(box); return; }
   box.hidden = false;
-  if (!outcomes.length) { box.textContent = "These experiments share no outcome to compare."; return; }
-  const traces = found.map((e, i) => ({
-    type: "bar", name: e.name, x: outcomes, y: outcomes.map((o) => e.stats[o].mean),
-    error_y: { type: "data", array: outcomes.map((o) => e.stats[o].std || 0), visible: true },
+  const traces = c.experiments.map((n, i) => ({
+    type: "bar", name: n, x: c.outcomes, y: c.outcomes.map((o) => c.means[n][o].mean),
+    error_y: { type: "data", array: c.outcomes.map((o) => c.means[n][o].sd || 0), visible: true },
     marker: { color: SIDE_COLOURS[i % SIDE_COLOURS.length] },
   }));
-  const layout = baseLayout("Stored experiments: mean of each outcome (± sd over points)", "value");
+  const layout = baseLayout("Stored experiments: mean of each outcome over shared cells (± sd over points)", "value");
   delete layout.yaxis.range;
   layout.barmode = "group";
   Plotly.react(box, traces, layout, PLOT_CONFIG);
+}
+
+// ---- every parameter: the editor ----------------------------------------------------------------
+// Each value of the scenario is a text field named by its dotted path; dated list items can be switched off.
+const shownValue = (v) => (v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+
+function parseValue(text, original) {
+  const t = text.trim();
+  if (t === "") return null;
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
+  if (typeof original !== "string" && (t === "true" || t === "false")) return t === "true";
+  if (t === "null") return null;
+  if (t.startsWith("{") || t.startsWith("[")) { try { return JSON.parse(t); } catch (err) { return t; } }
+  return text;
+}
+
+function groupOf(path) {
+  const parts = path.split(".");
+  if ((parts[0] === "sides" || parts[0] === "issues") && parts.length > 2) return parts.slice(0, 2).join(".");
+  return parts.length > 1 ? parts[0] : "scenario";
+}
+
+function buildEditor(desc) {
+  const box = $("editor");
+  box.replaceChildren();
+  const groups = new Map();
+  const listOf = new Map((desc.lists || []).map((l) => [l.path, l]));
+  state.lists = listOf;
+  const group = (name) => {
+    if (!groups.has(name)) {
+      const d = el("details", { class: "group", "data-group": name }, el("summary", { text: name === "scenario" ? "scenario (top level)" : name }));
+      groups.set(name, d);
+      box.append(d);
+    }
+    return groups.get(name);
+  };
+  const toggled = new Set();
+  for (const p of desc.parameters || []) {
+    const g = group(groupOf(p.path));
+    // a dated list item: a check box before its first value
+    const m = p.path.match(/^(.*)\.(\d+)\.[^.]+$/);
+    if (m && listOf.has(m[1]) && !toggled.has(`${m[1]}.${m[2]}`)) {
+      toggled.add(`${m[1]}.${m[2]}`);
+      const item = listOf.get(m[1]).items[Number(m[2])];
+      const what = [item.date || item.start, item.label || item.kind || item.side || item.sender || (item.value !== undefined ? `value ${item.value}` : "")].filter(Boolean).join(" ");
+      const id = `item-${m[1]}-${m[2]}`.replace(/\./g, "-");
+      g.append(el("div", { class: "check item" }, el("input", { type: "checkbox", id, checked: true, "data-list": m[1], "data-index": m[2] }),
+        el("label", { for: id, text: `${m[1]} #${m[2]}: ${what}` })));
+    }
+    const id = "param-" + p.path.replace(/[^\w-]/g, "-");
+    const rel = p.path.startsWith(g.dataset.group + ".") ? p.path.slice(g.dataset.group.length + 1) : p.path;
+    const input = el("input", { type: "text", id, "data-param": p.path, "data-original": shownValue(p.value), value: shownValue(p.value),
+      placeholder: "none", title: p.doc, spellcheck: "false", autocomplete: "off" });
+    input.originalValue = p.value;
+    g.append(el("div", { class: "param" }, el("label", { for: id, text: rel }), input,
+      p.doc ? el("small", { text: p.doc }) : null, el("div", { class: "field-error", "data-for": p.path, hidden: true })));
+  }
+  if (desc.parameters_truncated) box.append(el("p", { class: "note", text: "The scenario has more values than the editor lists; edit the file for the rest." }));
+  box.querySelectorAll("input[data-param], input[data-list]").forEach((inp) => inp.addEventListener("input", onEdit));
+  box.querySelectorAll("input[data-list]").forEach((inp) => inp.addEventListener("change", onEdit));
+  onEdit();
+}
+
+function onEdit(ev) {
+  const inp = ev && ev.target;
+  if (inp && inp.dataset.param) {
+    inp.classList.toggle("edited", inp.value !== inp.dataset.original);
+    const slider = document.querySelector(`#knobs input[data-path="${CSS.escape(inp.dataset.param)}"]`);
+    const x = Number(inp.value);
+    if (slider && !slider.disabled && inp.value.trim() !== "" && Number.isFinite(x) && x >= 0 && x <= 1) {
+      slider.value = x;  // no input event: the slider would write back into the field being typed in
+      const out = document.querySelector(`output[for="${CSS.escape(slider.id)}"]`);
+      if (out) out.textContent = fmt(slider.value, 2);
+    }
+  }
+  const edited = document.querySelectorAll("#editor input[data-param].edited").length
+    + document.querySelectorAll("#editor input[data-list]:not(:checked)").length;
+  $("edited-count").textContent = edited;
+}
+
+function setPathIn(obj, parts, value) {
+  let node = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (node[parts[i]] === null || typeof node[parts[i]] !== "object") node[parts[i]] = {};
+    node = node[parts[i]];
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+// The editor's changes as dotted-path values; a list with an item switched off is sent whole.
+function editorParams() {
+  const params = {};
+  const off = new Map();
+  document.querySelectorAll("#editor input[data-list]:not(:checked)").forEach((c) => {
+    if (!off.has(c.dataset.list)) off.set(c.dataset.list, new Set());
+    off.get(c.dataset.list).add(Number(c.dataset.index));
+  });
+  const wholeLists = new Map([...off.keys()].map((path) => [path, JSON.parse(JSON.stringify(state.lists.get(path).items))]));
+  document.querySelectorAll("#editor input[data-param].edited").forEach((inp) => {
+    const path = inp.dataset.param;
+    const value = parseValue(inp.value, inp.originalValue);
+    const list = [...wholeLists.keys()].find((l) => path.startsWith(l + "."));
+    if (list) setPathIn(wholeLists.get(list), path.slice(list.length + 1).split("."), value);
+    else params[path] = value;
+  });
+  for (const [path, items] of wholeLists) params[path] = items.filter((_, i) => !off.get(path).has(i));
+  return params;
+}
+
+function syncEditorFromSlider(input) {
+  const field = document.querySelector(`#editor input[data-param="${CSS.escape(input.dataset.path)}"]`);
+  if (!field) return;
+  field.value = String(Number(input.value));
+  field.classList.toggle("edited", Number(field.value) !== Number(field.dataset.original));
+  onEdit();
+}
+
+// ---- a fresh page after another scenario --------------------------------------------------------
+function resetResults() {
+  pauseStory();
+  state.sim = null; state.factorial = null; state.story = null;
+  for (const id of ["plot-regimes", "plot-trust", "plot-factorial", "plot-story-trust", "plot-story-issues"]) {
+    Plotly.purge($(id));
+    $(id).replaceChildren();
+  }
+  $("summary").replaceChildren();
+  $("result-label").textContent = "";
+  $("factorial-label").textContent = "";
+  $("story-label").textContent = "";
+  $("verdict").replaceChildren();
+  $("factorial-table").replaceChildren();
+  $("story-log").replaceChildren();
+  for (const id of ["results-empty", "factorial-empty", "story-empty"]) $(id).hidden = false;
+  for (const id of ["sim-downloads", "factorial-downloads", "story-downloads", "player", "story-now", "story-grid", "share-box", "settings-note"]) $(id).hidden = true;
+  setProgress(0, "No job yet.", "idle");
+  if (state.ready && location.hash) history.replaceState(null, "", location.pathname + location.search);
+}
+
+// ---- one run, month by month ------------------------------------------------------------------------
+function startStory(res, job) {
+  pauseStory();
+  state.story = { res, i: 0, shown: 0, timer: null };
+  $("story-empty").hidden = true;
+  $("player").hidden = false;
+  $("story-now").hidden = false;
+  $("story-downloads").hidden = false;
+  $("story-grid").hidden = false;
+  $("story-label").textContent = `— ${job.label}, seed ${res.seed_text}`;
+  const slider = $("story-month");
+  slider.max = res.months.length - 1;
+  $("story-log").replaceChildren();
+  renderStory(0);
+}
+
+const REGIME_SCALE = [[0, REGIME_COLOURS.strategic], [0.333, REGIME_COLOURS.strategic], [0.334, REGIME_COLOURS.tactical],
+  [0.666, REGIME_COLOURS.tactical], [0.667, REGIME_COLOURS.frozen], [1, REGIME_COLOURS.frozen]];
+
+function renderStory(i) {
+  const st = state.story;
+  if (!st) return;
+  const res = st.res;
+  const T = res.months.length;
+  i = Math.max(0, Math.min(T - 1, i));
+  st.i = i;
+  const xs = res.months.slice(0, i + 1);
+  const range = [res.months[0], res.months[T - 1]];
+  const trust = res.sides.map((side, k) => ({
+    x: xs, y: res.trust[side.id].slice(0, i + 1), type: "scatter", mode: "lines", name: `${side.name} trusts ${res.sides[1 - k].name}`,
+    line: { color: SIDE_COLOURS[k], width: 2 },
+  }));
+  const cohort = res.sides.map((side, k) => ({
+    x: xs, y: res.cohort[side.id].slice(0, i + 1), type: "scatter", mode: "lines", name: `Cold-War share of ${side.name}'s elite`,
+    line: { color: SIDE_COLOURS[k], width: 1, dash: "dot" },
+  }));
+  const layout = baseLayout("Trust in this run (solid) and the Cold-War cohort's share (dotted)", "probability / share");
+  layout.xaxis = { range, type: "date" };
+  layout.height = 300;
+  layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { dash: "dash", color: "#999", width: 1 } }];
+  Plotly.react("plot-story-trust", [...trust, ...cohort], layout, PLOT_CONFIG);
+
+  const labels = res.issues.map((x) => x.label);
+  const open = res.issues.map((x) => res.open[x.id].slice(0, i + 1));
+  const breaks = { x: [], y: [] };
+  res.issues.forEach((x, k) => {
+    for (let t = 0; t <= i; t++) {
+      if (res.open[x.id][t] && res.sides.some((s) => !res.coop[s.id][x.id][t])) { breaks.x.push(res.months[t]); breaks.y.push(labels[k]); }
+    }
+  });
+  const traces = [
+    { type: "heatmap", x: xs, y: ["regime"], z: [res.regime.slice(0, i + 1)], zmin: 0, zmax: 2, colorscale: REGIME_SCALE, showscale: false,
+      yaxis: "y", hovertemplate: "%{x}: regime %{text}<extra></extra>", text: [res.regime.slice(0, i + 1).map((r) => res.regimes[r])] },
+    { type: "heatmap", x: xs, y: labels, z: open, zmin: 0, zmax: 1, colorscale: [[0, "#eef1f4"], [1, "#3a8c5c"]], showscale: false,
+      yaxis: "y2", hovertemplate: "%{x} %{y}: %{text}<extra></extra>", text: open.map((row) => row.map((v) => (v ? "open" : "closed"))), xgap: 0, ygap: 2 },
+    { type: "scatter", mode: "markers", x: breaks.x, y: breaks.y, yaxis: "y2", name: "a defection on an open issue",
+      marker: { symbol: "x-thin", size: 6, line: { width: 1.5, color: "#a4161a" } }, hovertemplate: "%{x} %{y}: a side defects<extra></extra>" },
+  ];
+  const il = {
+    title: { text: "Regime (top) and open issues (green); × a defection on an open issue", font: { size: 14 } },
+    margin: { l: 190, r: 20, t: 40, b: 30 }, height: 110 + 34 * labels.length, showlegend: false,
+    xaxis: { range, type: "date", anchor: "y2" }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+    yaxis: { domain: [0.8, 1], fixedrange: true, anchor: "x" }, yaxis2: { domain: [0, 0.72], automargin: true, fixedrange: true, type: "category", categoryarray: labels, anchor: "x" },
+  };
+  Plotly.react("plot-story-issues", traces, il, PLOT_CONFIG);
+
+  $("story-month").value = i;
+  $("story-month-label").textContent = `${res.months[i]} (${i + 1} of ${T})`;
+  const openNow = res.issues.filter((x) => res.open[x.id][i]).map((x) => x.label);
+  const trustNow = res.sides.map((s, k) => `${s.name} → ${res.sides[1 - k].name}: ${fmt(res.trust[s.id][i], 2)}`).join(" · ");
+  $("story-now").innerHTML = `<b>${res.months[i]}</b> <span class="reg ${res.regimes[res.regime[i]]}">${res.regimes[res.regime[i]]}</span> `
+    + `<span>${escapeHtml(trustNow)}</span> <span class="muted">open: ${escapeHtml(openNow.join(", ") || "none")}</span>`;
+  renderLog(i);
+}
+
+function renderLog(i) {
+  const st = state.story;
+  const log = $("story-log");
+  const quarrels = $("story-quarrels").checked;
+  const wanted = st.res.story.filter((e) => e.t <= i && (quarrels || e.kind !== "defection"));
+  if (wanted.length < log.children.length || st.quarrels !== quarrels) { log.replaceChildren(); st.quarrels = quarrels; }
+  for (const e of wanted.slice(log.children.length)) {
+    log.append(el("li", { class: `k-${e.kind}`, "data-t": e.t, "data-kind": e.kind }, el("time", { text: e.month }), el("span", { text: e.text })));
+  }
+  log.querySelectorAll("li.now").forEach((li) => li.classList.remove("now"));
+  log.querySelectorAll(`li[data-t="${i}"]`).forEach((li) => li.classList.add("now"));
+  const box = log.parentElement;
+  box.scrollTop = box.scrollHeight;
+}
+
+function playStory() {
+  const st = state.story;
+  if (!st) return;
+  if (st.i >= st.res.months.length - 1) renderStory(0);
+  pauseStory();
+  const btn = $("story-play");
+  btn.textContent = "Pause";
+  btn.dataset.state = "playing";
+  st.timer = setInterval(() => {
+    if (st.i >= st.res.months.length - 1) { pauseStory(); return; }
+    renderStory(st.i + 1);
+  }, 1000 / Number($("story-speed").value));
+}
+
+function pauseStory() {
+  const st = state.story;
+  if (st && st.timer) { clearInterval(st.timer); st.timer = null; }
+  const btn = $("story-play");
+  btn.textContent = "Play";
+  btn.dataset.state = "paused";
+}
+
+// ---- downloads ------------------------------------------------------------------------------------
+function csvText(header, rows) {
+  const cell = (v) => {
+    const s = v === null || v === undefined ? "" : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [header, ...rows].map((r) => r.map(cell).join(",")).join("\n") + "\n";
+}
+
+function download(name, text, type = "text/csv") {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+const fileBase = () => (state.desc ? state.desc.name : "detente");
+
+function simulationCsv(res) {
+  const sides = Object.keys(res.trust);
+  const qs = ["q05", "q25", "q50", "q75", "q95"];
+  const issues = Object.keys(res.issue_open);
+  const header = ["month", ...Object.keys(res.regime_prob).map((r) => `p_${r}`), "mean_ci",
+    ...sides.flatMap((s) => qs.map((q) => `trust_${s}_${q}`)), ...issues.map((k) => `open_${k}`)];
+  const rows = res.months.map((m, t) => [m, ...Object.values(res.regime_prob).map((ys) => ys[t]), res.ci[t],
+    ...sides.flatMap((s) => qs.map((q) => res.trust[s][q][t])), ...issues.map((k) => res.issue_open[k][t])]);
+  return csvText(header, rows);
+}
+
+function storyCsv(res) {
+  const header = ["month", "regime", ...res.sides.map((s) => `trust_${s.id}`), ...res.sides.map((s) => `cold_war_share_${s.id}`),
+    ...res.issues.map((x) => `open_${x.id}`), ...res.sides.flatMap((s) => res.issues.map((x) => `cooperates_${s.id}_${x.id}`))];
+  const rows = res.months.map((m, t) => [m, res.regimes[res.regime[t]], ...res.sides.map((s) => res.trust[s.id][t]),
+    ...res.sides.map((s) => res.cohort[s.id][t]), ...res.issues.map((x) => res.open[x.id][t]),
+    ...res.sides.flatMap((s) => res.issues.map((x) => res.coop[s.id][x.id][t]))]);
+  return csvText(header, rows);
+}
+
+function factorialCsv(res) {
+  const keys = Object.keys(res.rows[0] || {});
+  return csvText(keys, res.rows.map((r) => keys.map((k) => r[k])));
+}
+
+function downloadPng(id, name) {
+  const gd = $(id);
+  if (!gd || !gd.data) return;
+  Plotly.downloadImage(gd, { format: "png", filename: name, width: Math.max(gd.clientWidth, 800), height: gd.clientHeight || 320 });
+}
+
+// ---- settings in the link -----------------------------------------------------------------------
+function collectSettings() {
+  const knobs = {};
+  document.querySelectorAll("#knobs input[data-path]").forEach((inp) => {
+    if (!inp.disabled && Number(inp.value) !== Number(inp.dataset.default)) knobs[inp.dataset.path] = Number(inp.value);
+  });
+  const dates = {};
+  document.querySelectorAll("#dates input[data-date]").forEach((inp) => {
+    if (Number(inp.value) !== Number(inp.dataset.default)) dates[inp.dataset.date] = monthLabel(state.desc.start, Number(inp.value));
+  });
+  const edits = {};
+  document.querySelectorAll("#editor input[data-param].edited").forEach((inp) => { edits[inp.dataset.param] = inp.value; });
+  const off = [...document.querySelectorAll("#editor input[data-list]:not(:checked)")].map((c) => `${c.dataset.list}.${c.dataset.index}`);
+  const out = { v: 1, world: $("world").value, conditions: [...document.querySelectorAll("#conditions input:checked")].map((c) => c.value),
+    knobs, dates, edits, off, runs: Number($("runs").value), seed: $("seed").value.trim() };
+  if (state.source.scenario) out.scenario = state.source.scenario;
+  else out.upload = state.source.filename || "upload.yaml";
+  return out;
+}
+
+function settingsUrl(settings) {
+  return `${location.origin}${location.pathname}#settings=${encodeURIComponent(JSON.stringify(settings))}`;
+}
+
+function readSettingsHash() {
+  const m = location.hash.match(/^#settings=(.*)$/);
+  if (!m) return null;
+  try { return JSON.parse(decodeURIComponent(m[1])); } catch (err) { return null; }
+}
+
+function applySettings(s) {
+  const note = $("settings-note");
+  const missing = [];
+  if (s.upload) missing.push(`they were made for the uploaded file ${s.upload}: upload it again, then open the link`);
+  if (s.world !== undefined && [...$("world").options].some((o) => o.value === s.world)) $("world").value = s.world;
+  $("world").dispatchEvent(new Event("change"));
+  document.querySelectorAll("#conditions input").forEach((c) => { c.checked = (s.conditions || []).includes(c.value); });
+  for (const [path, value] of Object.entries(s.knobs || {})) {
+    const inp = document.querySelector(`#knobs input[data-path="${CSS.escape(path)}"]`);
+    if (inp) { inp.value = value; inp.dispatchEvent(new Event("input")); } else missing.push(path);
+  }
+  for (const [key, month] of Object.entries(s.dates || {})) {
+    const inp = document.querySelector(`#dates input[data-date="${CSS.escape(key)}"]`);
+    if (inp && state.desc) { inp.value = monthIndex(state.desc.start, month); inp.dispatchEvent(new Event("input")); } else missing.push(key);
+  }
+  for (const [path, text] of Object.entries(s.edits || {})) {
+    const inp = document.querySelector(`#editor input[data-param="${CSS.escape(path)}"]`);
+    if (inp) { inp.value = text; inp.dispatchEvent(new Event("input")); } else missing.push(path);
+  }
+  for (const key of s.off || []) {
+    const i = key.lastIndexOf(".");
+    const c = document.querySelector(`#editor input[data-list="${CSS.escape(key.slice(0, i))}"][data-index="${CSS.escape(key.slice(i + 1))}"]`);
+    if (c) { c.checked = false; c.dispatchEvent(new Event("change")); } else missing.push(key);
+  }
+  if (s.runs) { $("runs").value = s.runs; $("runs").dispatchEvent(new Event("input")); }
+  if (s.seed) $("seed").value = s.seed;
+  note.textContent = missing.length ? `Settings restored from the link, except: ${missing.join("; ")}.` : "Settings restored from the link.";
+  note.hidden = false;
+}
+
+function share() {
+  const url = settingsUrl(collectSettings());
+  history.replaceState(null, "", url);
+  $("share-box").hidden = false;
+  const box = $("share-url");
+  box.value = url;
+  box.select();
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(url).catch(() => {});
+}
+
+// ---- the Info tab ---------------------------------------------------------------------------------
+function showView(name) {
+  document.querySelectorAll("#tabs .tab[data-view]").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.view === name)));
+  document.querySelectorAll(".view").forEach((v) => { v.hidden = v.id !== `view-${name}`; });
+  if (name === "info") fillInfo();
+}
+
+async function fillInfo() {
+  const knobRows = Object.entries(KNOB_LABELS).map(([key, [label, help]]) => [label, `sides.*.${key}`, help]);
+  knobRows.push(["Shared threat starts", "schedules.threat", "moves every step of the threat schedule (base and conditions) by the same number of months"]);
+  knobRows.push(["Inclusion offered", "schedules.inclusion", "moves the inclusion offer (and any counterfactual join set with it)"]);
+  $("info-knobs").replaceChildren(
+    el("thead", {}, el("tr", {}, el("th", { class: "l", text: "slider" }), el("th", { class: "l", text: "field" }), el("th", { class: "l", text: "meaning" }))),
+    el("tbody", {}, ...knobRows.map(([label, path, help]) => el("tr", {},
+      el("td", { class: "l", text: label }), el("td", { class: "l" }, el("code", { text: path })), el("td", { class: "l wrap", text: help })))));
+  if (!state.fields) {
+    const res = await api("GET", "/api/fields");
+    if (!res.ok) return;
+    state.fields = res.data;
+  }
+  $("info-fields").replaceChildren(el("thead", {}, el("tr", {}, el("th", { class: "l", text: "field" }), el("th", { class: "l", text: "meaning" }), el("th", { text: "default" }))),
+    el("tbody", {}, ...state.fields.map((f) => el("tr", { "data-field": f.path }, el("td", { class: "l" }, el("code", { text: f.path })),
+      el("td", { class: "l wrap", text: f.description }), el("td", { text: f.default === null ? "" : String(f.default) })))));
+}
+
+// ---- wiring ---------------------------------------------------------------------------------------
+function wireTeaching() {
+  document.querySelectorAll("#tabs .tab[data-view]").forEach((b) => b.addEventListener("click", () => showView(b.dataset.view)));
+  $("story-run").addEventListener("click", () => startJob("story"));
+  $("story-play").addEventListener("click", () => (state.story && state.story.timer ? pauseStory() : playStory()));
+  $("story-step").addEventListener("click", () => { pauseStory(); if (state.story) renderStory(state.story.i + 1); });
+  $("story-restart").addEventListener("click", () => { pauseStory(); renderStory(0); });
+  $("story-month").addEventListener("input", () => { pauseStory(); renderStory(Number($("story-month").value)); });
+  $("story-speed").addEventListener("change", () => { if (state.story && state.story.timer) playStory(); });
+  $("story-quarrels").addEventListener("change", () => state.story && renderLog(state.story.i));
+  $("dl-sim-csv").addEventListener("click", () => state.sim && download(`${fileBase()}-months.csv`, simulationCsv(state.sim.res)));
+  $("dl-regimes-png").addEventListener("click", () => downloadPng("plot-regimes", `${fileBase()}-regimes`));
+  $("dl-trust-png").addEventListener("click", () => downloadPng("plot-trust", `${fileBase()}-trust`));
+  $("dl-factorial-csv").addEventListener("click", () => state.factorial && download(`${fileBase()}-factorial.csv`, factorialCsv(state.factorial)));
+  $("dl-factorial-png").addEventListener("click", () => downloadPng("plot-factorial", `${fileBase()}-factorial`));
+  $("dl-story-csv").addEventListener("click", () => state.story && download(`${fileBase()}-run.csv`, storyCsv(state.story.res)));
+  $("dl-story-log").addEventListener("click", () => state.story && download(`${fileBase()}-story.csv`,
+    csvText(["month", "kind", "text"], state.story.res.story.map((e) => [e.month, e.kind, e.text]))));
+  $("dl-story-png").addEventListener("click", () => downloadPng("plot-story-trust", `${fileBase()}-run-trust`));
+  $("share").addEventListener("click", share);
+  $("editor-reset").addEventListener("click", () => state.desc && buildEditor(state.desc));
 }
 
 // ---- start ---------------------------------------------------------------------------------------
@@ -440,12 +902,17 @@ async function main() {
   $("runs").addEventListener("input", () => { $("runs-value").textContent = fmtInt($("runs").value); });
   $("run").addEventListener("click", () => startJob("simulate"));
   $("run-factorial").addEventListener("click", () => startJob("factorial"));
+  wireTeaching();
   $("reset").addEventListener("click", () => state.desc && buildForm(state.desc));
   $("store-select").addEventListener("change", loadExperiments);
   $("refresh-stored").addEventListener("click", loadStores);
   $("compare").addEventListener("click", compareSelected);
+  const settings = readSettingsHash();
+  if (settings && settings.scenario && [...select.options].some((o) => o.value === settings.scenario)) select.value = settings.scenario;
   if (select.value) await loadBundled(select.value);
+  if (settings) applySettings(settings);
   await loadStores();
+  state.ready = true;
   document.body.dataset.ready = "1";
 }
 
