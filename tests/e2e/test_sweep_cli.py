@@ -26,7 +26,7 @@ runs: 1
 outcomes: [y]
 """
 
-FOUNDING_TINY = ["--set", "design.n=3", "--set", "runs=20", "--set", "cross.worlds=[deterrence]"]
+FOUNDING_TINY = ["--set", "design.n=3", "--set", "runs=20", "--set", "cross.worlds=[spiral]"]
 
 
 def invoke(*args: str) -> object:
