@@ -169,11 +169,6 @@ def test_serve_reads_stores_from_the_data_home(
     assert not place.home.exists() and list(place.cwd.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs cli/experiments.py's defaults in detente's data folder (store, plots/); "
-    "remove this mark once applied",
-)
 def test_experiment_commands_keep_the_store_in_the_data_home(place: SimpleNamespace) -> None:
     exp = place.inputs / "ish.yaml"
     exp.write_text(ISHIGAMI)

@@ -18,9 +18,15 @@ import detente
 RUNS = ("--runs", "4", "--no-plots", "--world", "spiral", "--condition", "inclusion")
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path | None = None, data: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **({"DETENTE_HOME": str(data)} if data else {})}
     return subprocess.run(
-        [sys.executable, "-m", "detente", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "detente", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        env=env,
     )
 
 
@@ -84,12 +90,12 @@ def scenario_named(folder: Path, name: str) -> Path:
 @pytest.mark.parametrize("name", ["../thesis", "../../x", "/tmp/x", ".."])
 def test_scenario_name_never_places_a_report_outside_the_root(tmp_path: Path, home: Path, name: str) -> None:
     run_dir = home / "project"
-    run_dir.mkdir()
-    (home / "detente-report").mkdir()  # reports would go in project/detente-report; thesis is ../../thesis
-    (run_dir / "detente-report").symlink_to(home / "detente-report")
+    (run_dir / "data").mkdir(parents=True)
+    (home / "reports").mkdir()  # reports would go in project/data/reports; thesis is ../../thesis
+    (run_dir / "data" / "reports").symlink_to(home / "reports")
     path = scenario_named(run_dir, name)
     before = tree_hashes(tmp_path)
-    proc = cli("run", str(path), *RUNS, cwd=run_dir)
+    proc = cli("run", str(path), *RUNS, cwd=run_dir, data=run_dir / "data")
     refused(proc, "name")
     assert tree_hashes(tmp_path) == before  # schema or writer refused: nothing created, changed or removed
 
@@ -127,18 +133,22 @@ def test_read_only_parent_exits_2(read_only_dir: Path, tmp_path: Path) -> None:
     assert not target.exists()
 
 
-def test_second_run_replaces_its_own_report(home: Path) -> None:
-    first = cli("run", *RUNS, "--seed", "1", cwd=home)
+def test_second_run_replaces_its_own_report(tmp_path: Path, home: Path) -> None:
+    data = tmp_path / "data"
+    before = tree_hashes(home)
+    first = cli("run", *RUNS, "--seed", "1", cwd=home, data=data)
     assert first.returncode == 0, first.stderr
-    folder = home / "detente-report" / "reset-2009"
+    assert tree_hashes(home) == before  # nothing in the current folder
+    folder = data / "reports" / "reset-2009"
+    assert str(folder / "report.html") in first.stdout
     marker = json.loads((folder / ".detente-report").read_text())
     assert marker["tool"] == "detente" and marker["scenario"] == "reset-2009"
     (folder / "stale.txt").write_text("from an earlier run")
-    second = cli("run", *RUNS, "--seed", "2", cwd=home)
+    second = cli("run", *RUNS, "--seed", "2", cwd=home, data=data)
     assert second.returncode == 0, second.stderr
     assert not (folder / "stale.txt").exists()
     assert json.loads((folder / "cells.json").read_text())["seed"] == 2
-    assert sorted(p.name for p in (home / "detente-report").iterdir()) == ["reset-2009"]
+    assert sorted(p.name for p in (data / "reports").iterdir()) == ["reset-2009"]
     again = cli("run", *RUNS, "--out", str(folder), "--seed", "3", cwd=home)  # --out at our own report
     assert again.returncode == 0, again.stderr
     assert json.loads((folder / "cells.json").read_text())["seed"] == 3

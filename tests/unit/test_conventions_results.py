@@ -35,9 +35,10 @@ def ishigami(name: str = "ish", **extra: object):
     return load_experiment(spec)
 
 
-@pytest.fixture
-def stored(tmp_path: Path) -> Path:
-    store = tmp_path / "s.duckdb"
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small stored sweep (read only by the tests that use it)."""
+    store = tmp_path_factory.mktemp("store") / "s.duckdb"
     sweep(ishigami(per_run=True, cross={"worlds": ["a", "b"]}), store)
     return store
 

@@ -174,6 +174,7 @@ def test_python_snippet_runs(snippet: Snippet, stores: Path, monkeypatch: pytest
 
     matplotlib.use("Agg")
     monkeypatch.chdir(stores)
+    monkeypatch.setenv("DETENTE_HOME", str(stores))  # the default store is detente-results.duckdb there
     code = SMALL.sub(lambda m: f"{m.group(1)}=20", snippet.text)
     exec(compile(code, snippet.id, "exec"), {"__name__": "__doc_snippet__"})
     import matplotlib.pyplot as plt

@@ -149,6 +149,17 @@ def test_history_figures_follow_the_style_in_three_formats(tmp_path):
         assert im.size[0] == round(7.2 * DPI) and tuple(round(d) for d in im.info["dpi"]) == (DPI, DPI)
 
 
+def test_report_figures_in_chosen_formats_only(tmp_path, exp):
+    from detente.errors import DetenteError
+    from detente.report.figures import plan, write_figures
+
+    assert [f.formats for f in plan(exp, ["svg", "svg"])] == [("svg",)] * 5
+    with pytest.raises(DetenteError, match="gif"):
+        plan(exp, ["png", "gif"])
+    figures = write_figures(exp, tmp_path, formats=("svg",))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.file("svg") for f in figures)
+
+
 def _lab(rgb: np.ndarray) -> np.ndarray:
     """CIELAB (D65) of linear-RGB rows."""
     m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])

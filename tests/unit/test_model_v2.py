@@ -13,7 +13,7 @@ import detente
 from detente.model.elites import relative_gains_weight
 from detente.model.equation import pure
 from detente.model.games import payoffs
-from detente.model.joining import join_separating, sustainment_threshold
+from detente.model.joining import join_separating, joins, sustainment_threshold
 from detente.model.regime import FROZEN
 
 TOL = 1e-6
@@ -66,6 +66,13 @@ class TestF26SustainmentThresholds:
         assert st(3.0, 4.0, 2.0) == 0.0  # no temptation: joins at any patience
         assert st(5.0, 2.0, 2.0) == math.inf  # cooperation no better than defection: never
         assert pure(join_separating)(0.6, 0.0, 0.65) and not pure(join_separating)(0.7, 0.0, 0.65)
+
+    def test_boundaries_are_inclusive_where_the_theory_says_so(self):
+        """delta = delta* sustains (weakly prefers to cooperate): joins; at delta = delta*_M both types join
+        (pooling, no signal); at delta = delta*_B only B joins (separating)."""
+        assert pure(joins)(True, 0.5, 0.5) and pure(joins)(True, 0.0, 0.0) and not pure(joins)(False, 0.9, 0.1)
+        assert not pure(join_separating)(0.65, 0.0, 0.65)
+        assert pure(join_separating)(0.3, 0.3, 0.65)
 
 
 def _joined_share(reset, world: str, conditions: tuple[str, ...], runs: int = 3000) -> float:
@@ -166,3 +173,14 @@ def test_per_side_terms_and_a_threat_felt_by_one_side(reset):
     assert P.tau[0, 5].tolist() == [0.0, 0.0] and P.tau[0, 6].tolist() == [0.0, 1.0]
     with pytest.raises(detente.errors.ScenarioError, match="names each side once"):
         reset.apply({"issues.arms_control.T_M": {"W": 6.0}})
+
+
+def test_a_type_from_the_elite_is_benign_with_one_minus_the_expansionist_share(reset):
+    from detente.engine.compile import Compiled
+
+    cell = reset.apply({"sides.R.type": "from_elite", "sides.R.elite.m_old": 0.5, "sides.R.elite.m_new": 0.1})
+    P = Compiled(cell, seed=8).draw(np.arange(4000))
+    want = 1 - (0.1 + 0.4 * 0.8)  # h0_R = 0.8
+    assert P.theta0[:, 1].mean() == pytest.approx(want, abs=4 * math.sqrt(want * (1 - want) / 4000))
+    with pytest.raises(detente.errors.ScenarioError, match="'from_elite' needs sides.R.elite.m_old"):
+        reset.apply({"sides.R.type": "from_elite"})

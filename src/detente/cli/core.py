@@ -87,8 +87,9 @@ def run(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Report folder (default: ./detente-report/<scenario>). It must be new, empty or an earlier "
-            "detente report; any other folder is left alone."
+            help="Report folder (default: reports/<scenario> in detente's data folder, printed at the end). "
+            "It must be new, empty or an earlier detente report; any other folder is left alone.",
+            show_default=False,
         ),
     ] = None,
     world: Annotated[list[str] | None, typer.Option(help="Only these worlds (repeatable).")] = None,

@@ -13,8 +13,10 @@ import typer
 
 from detente.cli._common import fail, print_json, rich_progress, user_errors
 
-STORE_HELP = "Results store (DuckDB file; per-run tables go to a '-runs' folder beside it)."
-DEFAULT_STORE = "detente-results.duckdb"
+STORE_HELP = (
+    "Results store (DuckDB file; per-run tables go to a '-runs' folder beside it; "
+    "default: detente-results.duckdb in detente's data folder)."
+)
 
 
 def _parse_sets(items: list[str]) -> dict[str, Any]:
@@ -92,7 +94,7 @@ class _Progress:
 
 def sweep_command(
     experiment: str = typer.Argument(..., help="Experiment file (YAML) or bundled experiment name."),
-    store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
+    store: Path | None = typer.Option(None, "--store", help=STORE_HELP, show_default=False),
     workers: int = typer.Option(
         1, "--workers", "-w", help="Local worker processes (1 = in-process, no pool)."
     ),
@@ -156,7 +158,7 @@ def results_command(
     experiment: str | None = typer.Argument(
         None, help="A stored experiment (name or its file); omit to list."
     ),
-    store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
+    store: Path | None = typer.Option(None, "--store", help=STORE_HELP, show_default=False),
     out: Path | None = typer.Option(None, "--out", help="Write the results table to .csv or .parquet."),
     sweeps: bool = typer.Option(False, "--sweeps", help="Show the sweep log (command, host, timings)."),
     show_all: bool = typer.Option(
@@ -172,7 +174,7 @@ def results_command(
         with Store(store, read_only=True) as st:
             if experiment is None:
                 frame = st.sweeps() if sweeps else st.experiments()
-                title = f"sweeps in {store}" if sweeps else f"experiments in {store}"
+                title = f"sweeps in {st.path}" if sweeps else f"experiments in {st.path}"
             else:
                 name = _experiment_name(experiment)
                 frame = st.sweeps(name) if sweeps else st.results(name)
@@ -334,9 +336,11 @@ def sensitivity_command(
     experiment: str = typer.Argument(..., help="A stored experiment (name or its file)."),
     method: str = typer.Option("sobol", "--method", help="sobol or morris (must match the stored design)."),
     outcome: list[str] = typer.Option([], "--outcome", help="Outcome(s) to analyse (default: all stored)."),
-    store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
+    store: Path | None = typer.Option(None, "--store", help=STORE_HELP, show_default=False),
     conf_level: float = typer.Option(0.95, "--conf-level", min=0.5, max=0.999, help="Confidence level."),
-    plot: Path | None = typer.Option(None, "--plot", help="PNG path (default: EXPERIMENT-METHOD.png)."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="PNG path (default: plots/EXPERIMENT-METHOD.png in detente's data folder)."
+    ),
     no_plot: bool = typer.Option(False, "--no-plot", help="Do not write a plot."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -344,6 +348,7 @@ def sensitivity_command(
     and warnings (constant outcome, too few samples, wide intervals)."""
     try:
         from detente.experiments import sensitivity
+        from detente.report.outputs import default_file
 
         name = _experiment_name(experiment)
         indices = sensitivity.analyze(name, method, store, outcomes=outcome or None, conf_level=conf_level)
@@ -351,7 +356,10 @@ def sensitivity_command(
             None
             if no_plot
             else sensitivity.plot(
-                indices, method, plot or Path(f"{name}-{method}.png"), title=f"{name}: {method} indices"
+                indices,
+                method,
+                plot or default_file("plots", f"{name}-{method}.png"),
+                title=f"{name}: {method} indices",
             )
         )
     except user_errors() as exc:
@@ -401,14 +409,17 @@ def discover_command(
     ),
     mass_min: float = typer.Option(0.05, "--mass-min", min=0.0, max=1.0, help="Smallest box mass."),
     inputs: str | None = typer.Option(None, "--inputs", help="Comma-separated inputs (default: all varied)."),
-    store: Path = typer.Option(Path(DEFAULT_STORE), "--store", help=STORE_HELP),
-    plot: Path | None = typer.Option(None, "--plot", help="PNG path (default: EXPERIMENT-prim.png)."),
+    store: Path | None = typer.Option(None, "--store", help=STORE_HELP, show_default=False),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="PNG path (default: plots/EXPERIMENT-prim.png in detente's data folder)."
+    ),
     no_plot: bool = typer.Option(False, "--no-plot", help="Do not write a plot."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Scenario discovery (PRIM) on stored results: where in input space does the outcome occur?"""
     try:
         from detente.experiments import discovery
+        from detente.report.outputs import default_file
 
         name = _experiment_name(experiment)
         found = discovery.discover(
@@ -429,7 +440,7 @@ def discover_command(
             if no_plot
             else discovery.plot(
                 found.result,
-                plot or Path(f"{name}-prim.png"),
+                plot or default_file("plots", f"{name}-prim.png"),
                 title=f"{name}: {found.outcome} {sign} {threshold:g}",
             )
         )

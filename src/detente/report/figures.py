@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from detente.errors import DetenteError
 from detente.report.style import DPI, FORMATS
 
 _SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
@@ -47,7 +48,12 @@ class Figure:
 
 def plan(exp: Any, formats: Sequence[str] = FORMATS) -> list[Figure]:
     """The figures of a report: P(durable) by cell and world, then regimes and trust per world."""
-    fmts = tuple(formats)
+    fmts = tuple(dict.fromkeys(formats))
+    unknown = [f for f in fmts if f not in FORMATS]
+    if unknown or not fmts:
+        raise DetenteError(
+            f"figure formats: {', '.join(unknown) or 'none given'}; expected some of {', '.join(FORMATS)}"
+        )
     out = [
         Figure(DURABLE_STEM, "durable", None, "P(durable partnership) by cell and world, 95% intervals", fmts)
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from jinja2 import Environment, select_autoescape
 
 from detente.errors import DetenteError
 from detente.report.cells import experiment_dict
+from detente.report.style import DPI, FORMATS
 
 REPORT_ROOT = Path("detente-report")
 """Where ``detente run`` writes reports by default: one folder per scenario name."""
@@ -76,11 +78,18 @@ def check_target(out: Path | None, scenario_name: str) -> Path:
     return target
 
 
-def write_report(exp: Any, out: Path | None = None, plots: bool = True) -> Path:
+def write_report(
+    exp: Any,
+    out: Path | None = None,
+    plots: bool = True,
+    formats: Sequence[str] = FORMATS,
+    dpi: int = DPI,
+) -> Path:
     """Write the report folder of a factorial experiment and return it.
 
     ``out`` defaults to ``./detente-report/<scenario name>``. The folder is built beside the target and
-    swapped in whole; only an earlier detente report (or an empty folder) is ever replaced.
+    swapped in whole; only an earlier detente report (or an empty folder) is ever replaced. Each figure
+    is written in each of ``formats`` (PNG at ``dpi``).
     """
     from detente import __version__
     from detente.report.jsondata import dumps
@@ -95,7 +104,7 @@ def write_report(exp: Any, out: Path | None = None, plots: bool = True) -> Path:
         sides = list(exp.scenario.side_ids)
         _write_csv(tmp / "summary.csv", rows)
         payload = experiment_dict(exp)
-        durable, figures = _plots(exp, tmp) if plots else (None, [])
+        durable, figures = _plots(exp, tmp, formats, dpi) if plots else (None, [])
         (tmp / "cells.json").write_text(dumps(payload), encoding="utf-8")
         html = (
             Environment(autoescape=select_autoescape())
@@ -119,12 +128,14 @@ def write_report(exp: Any, out: Path | None = None, plots: bool = True) -> Path:
     return target if out is None else Path(out)
 
 
-def _plots(exp: Any, folder: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def _plots(
+    exp: Any, folder: Path, formats: Sequence[str], dpi: int
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """Write the figures (PNG, SVG, PDF each); the P(durable) chart apart, its SVG to be inlined."""
     from detente.report.figures import inline_svg, write_figures
 
     out = []
-    for fig in write_figures(exp, folder):
+    for fig in write_figures(exp, folder, formats, dpi):
         png = fig.file("png") if "png" in fig.formats else fig.file(fig.formats[0])
         item = {"png": png, "alt": fig.alt, "files": [fig.file(f) for f in fig.formats]}
         if fig.kind == "durable":
