@@ -371,9 +371,9 @@ def validate(
 
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors and validators)."""
-    from detente.scenario.schema import Scenario
+    from detente.scenario.jsonschema import scenario_json_schema
 
-    print_json(Scenario.model_json_schema())
+    print_json(scenario_json_schema())
 
 
 def scenarios(json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
