@@ -185,11 +185,6 @@ def test_experiment_commands_keep_the_store_in_the_data_home(place: SimpleNamesp
     assert (place.home / "detente-results.duckdb").is_file()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs report.html.check_target's default in detente's data folder (reports/<scenario>); "
-    "remove this mark once applied",
-)
 def test_main_job_report_goes_to_the_data_home(place: SimpleNamespace) -> None:
     proc = cli(
         "run", "--runs", "2", "--no-plots", "--world", "spiral", "--condition", "inclusion",

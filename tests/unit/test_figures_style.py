@@ -108,6 +108,10 @@ def test_wilson_interval_keeps_a_width_at_zero_and_one():
     assert hi == pytest.approx(1.0) and lo == pytest.approx(300 / (300 + z2))
     lo, hi = wilson(0.5, 100)
     assert lo < 0.5 < hi and hi - 0.5 == pytest.approx(0.5 - lo)
+    from scipy.stats import binomtest
+
+    ci = binomtest(37, 123).proportion_ci(method="wilson")
+    assert wilson(37 / 123, 123) == pytest.approx((ci.low, ci.high), rel=1e-9)
 
 
 def test_every_format_at_print_resolution_and_reproducible(tmp_path, exp):

@@ -97,6 +97,7 @@ def write_figures(exp: Any, folder: Path, formats: Sequence[str] = FORMATS, dpi:
     if workers < 2 or daemon or "fork" not in multiprocessing.get_all_start_methods():
         render(exp, order, folder, dpi)
         return figures
+    _warm()  # the forked workers inherit pyplot and the loaded fonts
     ctx = multiprocessing.get_context("fork")
     counter, done = ctx.Value("i", 0), ctx.Array("b", len(order))
     children = [
@@ -111,6 +112,19 @@ def write_figures(exp: Any, folder: Path, formats: Sequence[str] = FORMATS, dpi:
             child.join()
     render(exp, [f for f, ok in zip(order, done, strict=True) if not ok], folder, dpi)
     return figures
+
+
+def _warm() -> None:
+    """Import pyplot and load the style's fonts once, before forking."""
+    import matplotlib.pyplot as plt
+
+    from detente.report.style import paper_style
+
+    with paper_style():
+        fig = plt.figure(figsize=(1, 1))
+        fig.text(0.5, 0.5, "0.25 year")
+        fig.canvas.draw()
+        plt.close(fig)
 
 
 def _cores() -> int:

@@ -1,24 +1,26 @@
 """P(durable partnership) by cell and world, with 95% Monte Carlo intervals: the main job's answer in one chart.
 
-The bars are Wilson score intervals of the share of runs (scipy), which stay honest at 0 and 1 where
-the table's ± se collapses to zero.
+The bars are Wilson score intervals of the share of runs, which stay honest at 0 and 1 where the
+table's ± se collapses to zero.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from detente.analysis.mcse import Z95
 from detente.report.style import PAPER_WIDTH, SERIES_COLOURS, SERIES_MARKERS, paper_style, text
 
 
-def wilson(p: float, runs: int, level: float = 0.95) -> tuple[float, float]:
-    """The Wilson score interval of a share ``p`` of ``runs`` runs."""
-    from scipy.stats import binomtest
-
-    ci = binomtest(round(p * runs), runs).proportion_ci(confidence_level=level, method="wilson")
-    return float(ci.low), float(ci.high)
+def wilson(p: float, runs: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a share ``p`` of ``runs`` runs (Wilson 1927; Agresti & Coull 1998)."""
+    z2n = z * z / runs
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z * math.sqrt(p * (1 - p) / runs + z2n / (4 * runs)) / (1 + z2n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def durable_figure(exp: Any) -> Any:
@@ -34,7 +36,7 @@ def durable_figure(exp: Any) -> Any:
     step = 0.7 / max(len(worlds), 1)
     with paper_style():
         fig, ax = plt.subplots(
-            figsize=(PAPER_WIDTH, 0.28 * len(labels) * max(1, len(worlds) / 2) + 1.6), layout="constrained"
+            figsize=(PAPER_WIDTH, 1.5 + len(labels) * (0.12 + 0.07 * len(worlds))), layout="constrained"
         )
         handles = []
         for w, world in enumerate(worlds):

@@ -10,12 +10,11 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from detente.errors import DetenteError
 from detente.report.cells import experiment_dict
 from detente.report.style import DPI, FORMATS
 
-REPORT_ROOT = Path("detente-report")
-"""Where ``detente run`` writes reports by default: one folder per scenario name."""
+REPORT_ROOT = "reports"
+"""Where ``detente run`` writes reports by default: reports/<scenario name> in detente's data folder."""
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -64,18 +63,13 @@ without a date apply from the first month.</p>
 
 
 def check_target(out: Path | None, scenario_name: str) -> Path:
-    """The report folder to write: ``out`` or ``./detente-report/<scenario name>``, refused early if unsafe."""
-    from detente.report.outputs import check_folder, folder_in_root
+    """The report folder to write: ``out`` or reports/<scenario name> in detente's data folder (created),
+    refused early if unsafe."""
+    from detente.report.outputs import check_folder, default_report_folder
 
     if out is not None:
         return check_folder(out, "--out")
-    target = folder_in_root(REPORT_ROOT, scenario_name, "name")
-    if REPORT_ROOT.exists() or REPORT_ROOT.is_symlink():
-        if not REPORT_ROOT.is_dir():
-            raise DetenteError(f"{REPORT_ROOT}: is not a folder; detente writes its reports there")
-        return check_folder(target, "report folder")
-    check_folder(REPORT_ROOT, "report folder")  # not there yet: the current folder must be writable
-    return target
+    return default_report_folder(REPORT_ROOT, scenario_name)
 
 
 def write_report(
@@ -87,7 +81,7 @@ def write_report(
 ) -> Path:
     """Write the report folder of a factorial experiment and return it.
 
-    ``out`` defaults to ``./detente-report/<scenario name>``. The folder is built beside the target and
+    ``out`` defaults to reports/<scenario name> in detente's data folder. The folder is built beside the target and
     swapped in whole; only an earlier detente report (or an empty folder) is ever replaced. Each figure
     is written in each of ``formats`` (PNG at ``dpi``).
     """
