@@ -182,5 +182,28 @@ def test_a_type_from_the_elite_is_benign_with_one_minus_the_expansionist_share(r
     P = Compiled(cell, seed=8).draw(np.arange(4000))
     want = 1 - (0.1 + 0.4 * 0.8)  # h0_R = 0.8
     assert P.theta0[:, 1].mean() == pytest.approx(want, abs=4 * math.sqrt(want * (1 - want) / 4000))
-    with pytest.raises(detente.errors.ScenarioError, match="'from_elite' needs sides.R.elite.m_old"):
+    with pytest.raises(detente.errors.ScenarioError, match=r"'from_elite' needs sides\.R\.elite\.m_old"):
         reset.apply({"sides.R.type": "from_elite"})
+
+
+def test_channel_and_drawn_type_boundaries():
+    """Trust exactly at the floor keeps the channel; a uniform exactly at m(h) draws a benign leadership."""
+    from detente.model.elites import drawn_benign
+    from detente.model.regime import channel_works
+
+    assert pure(channel_works)(0.25, 0.3, 0.25) and pure(channel_works)(0.3, 0.25, 0.25)
+    assert not pure(channel_works)(0.2499, 0.3, 0.25) and not pure(channel_works)(0.3, 0.2499, 0.25)
+    assert pure(channel_works)(0.0, 0.0, 0.0)  # floor 0: the channel never breaks (v1)
+    assert pure(drawn_benign)(0.5, 0.5, 0.9, 0.1) and not pure(drawn_benign)(0.4999, 0.5, 0.9, 0.1)
+
+
+def test_the_fiat_switch_is_named_a_counterfactual_in_the_verdict(reset):
+    fiat = {"conditions.inclusion.set.levers.counterfactual_joins": [{"side": "R", "date": "2010-01"}]}
+    exp = detente.experiment(reset.apply(fiat), runs=20, worlds=["deterrence"], conditions=["inclusion"])
+    lines = [x for x in exp.sentences() if x.startswith("Counterfactual lever in use")]
+    assert lines == [
+        "Counterfactual lever in use: Russia's type is set to benign by fiat from 2010-01, not chosen from its "
+        "incentives (levers.counterfactual_joins; in 1 of 2 cells: inclusion)."
+    ]
+    plain = detente.experiment(reset, runs=20, worlds=["deterrence"], conditions=["inclusion"])
+    assert not any("Counterfactual" in x for x in plain.sentences())

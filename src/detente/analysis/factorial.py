@@ -340,7 +340,7 @@ class ExperimentResult:
     def sentences(self) -> list[str]:
         """The verdict in plain words: a headline per world, what the effects mean, the largest per world."""
         v = self.verdict()
-        lines = [d["headline"] for d in v["worlds"].values()]
+        lines = [d["headline"] for d in v["worlds"].values()] + self.counterfactuals()
         if not self.conditions:
             return lines
         lines.append(EFFECTS_NOTE)
@@ -357,6 +357,19 @@ class ExperimentResult:
                 + "."
             )
         return lines
+
+    def counterfactuals(self) -> list[str]:
+        """A warning per counterfactual lever some cell uses (a type set by fiat is not the model's choice)."""
+        cells: dict[tuple[str, str], list[str]] = {}
+        for c in self.cells:
+            for j in c.result.scenario.levers.counterfactual_joins:
+                cells.setdefault((j.side, j.date), []).append(c.label)
+        return [
+            f"Counterfactual lever in use: {self.scenario.sides[side].name}'s type is set to benign by fiat from "
+            f"{date}, not chosen from its incentives (levers.counterfactual_joins; in {len(labels)} of "
+            f"{len(self.cells)} cells: {'; '.join(dict.fromkeys(labels))})."
+            for (side, date), labels in cells.items()
+        ]
 
     def __repr__(self) -> str:
         worlds = ", ".join(w or "base" for w in self.worlds)
