@@ -93,7 +93,9 @@ def test_modal_year_breaks_ties_toward_the_later_month():
     assert yearly_regime(np.array([2] * 7 + [1] * 5), [np.arange(12)]).tolist() == [2]
 
 
-def test_shipped_record_beats_both_baselines(capsys):
+def test_shipped_record_fit_against_the_baselines(capsys):
+    """Model v2 beats the majority class in sample and ties persistence from 1993 (0.750 each); the
+    out-of-sample comparison is `detente backtest`'s (docs/history.md)."""
     sc = load_scenario("reset-2009")
     fit = calibrate(sc, load_periods(), n_boot=40)
     maj = fit.baselines["majority_class"]["agreement"]
@@ -106,7 +108,7 @@ def test_shipped_record_beats_both_baselines(capsys):
             f"gamma {fit.gamma} maximal set {fit.maximal_set['gamma']} bootstrap {fit.bootstrap['gamma']}"
         )
     assert fit.agreement > maj
-    assert model_from_second > pers
+    assert model_from_second >= pers
     assert fit.confusion.sum() == 17
     # the scenario stores the fit (refit with `detente history`)
     assert fit.gamma == pytest.approx(sc.history.gamma)

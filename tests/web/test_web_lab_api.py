@@ -54,7 +54,7 @@ def test_page_and_form_description(lab):
     (exp,) = [b for b in info["bundled"] if b["name"] == "reset-2009-uncertainty"]
     assert exp["worlds"] == ["spiral", "deterrence", "uncertain"]
     assert exp["conditions"] == ["generational_change", "shared_threat", "inclusion"]
-    assert len(exp["parameters"]) == 12 and "p_durable" in exp["outcomes"]
+    assert len(exp["parameters"]) == 14 and "p_durable" in exp["outcomes"]
     assert isinstance(exp["months"], int) and isinstance(exp["issues"], int)
     assert info["limits"]["max_cost"] > 0 and info["limits"]["max_runs"] > 0
 
