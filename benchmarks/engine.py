@@ -23,6 +23,8 @@ transform and threshold (~15), expected cooperation and the regime test (~6), th
 bits (~6), evidence with both biases and the gain (~7), and a quarter of each side's two exp() (~6)."""
 SCENARIO = "reset-2009"
 CELL = {"world": "uncertain", "conditions": ()}
+V1_SCENARIO = str(Path(__file__).resolve().parents[1] / "tests" / "golden" / "reset2009_v010.yaml")
+"""reset-2009 as 0.1.0 shipped it: what 0.1.0's kernel can read (model v2's features off, bit-identical)."""
 
 
 def side_issue_months(runs: int, months: int = 240, issues: int = 4) -> int:
@@ -62,7 +64,7 @@ def kernels(runs: int = 20_000, repeat: int = 3, threads: int | None = None) -> 
     sys.path.insert(0, str(Path(__file__).parent))
     import v010_kernel
 
-    cell = detente.load_scenario(SCENARIO).cell(CELL["world"], CELL["conditions"])
+    cell = detente.load_scenario(V1_SCENARIO).cell(CELL["world"], CELL["conditions"])
     trust0, seed = resolve_initial_trust(cell), cell.seed
 
     def new(n: int) -> np.ndarray:

@@ -105,7 +105,7 @@ class Compiled:
                     f"sides.{sid}.belief.p0: 'from_history' was not resolved; replay the history first"
                 )
         join = np.full(2, -1, dtype=np.int64)
-        for j in sc.levers.joins:
+        for j in sc.levers.counterfactual_joins:  # renamed in 0.2 (was levers.joins)
             m = month_index(sc.start, j.date)
             s = sides.index(j.side)
             join[s] = m if join[s] < 0 else min(join[s], m)
