@@ -70,7 +70,9 @@ class TestF26SustainmentThresholds:
     def test_boundaries_are_inclusive_where_the_theory_says_so(self):
         """delta = delta* sustains (weakly prefers to cooperate): joins; at delta = delta*_M both types join
         (pooling, no signal); at delta = delta*_B only B joins (separating)."""
-        assert pure(joins)(True, 0.5, 0.5) and pure(joins)(True, 0.0, 0.0) and not pure(joins)(False, 0.9, 0.1)
+        assert (
+            pure(joins)(True, 0.5, 0.5) and pure(joins)(True, 0.0, 0.0) and not pure(joins)(False, 0.9, 0.1)
+        )
         assert not pure(join_separating)(0.65, 0.0, 0.65)
         assert pure(join_separating)(0.3, 0.3, 0.65)
 
@@ -207,3 +209,16 @@ def test_the_fiat_switch_is_named_a_counterfactual_in_the_verdict(reset):
     ]
     plain = detente.experiment(reset, runs=20, worlds=["deterrence"], conditions=["inclusion"])
     assert not any("Counterfactual" in x for x in plain.sentences())
+
+
+def test_joined_month_is_the_first_join_even_after_leaving_and_rejoining(reset):
+    offers = [
+        {"start": "2009-07", "value": 1.0},
+        {"start": "2009-09", "value": 0.0},
+        {"start": "2009-11", "value": 1.0},
+    ]
+    cell = reset.cell("spiral").apply({"schedules.inclusion": offers, "horizon": 8, "channel_floor": 0.0})
+    res = detente.simulate(cell, runs=20, seed=1, paths=True)
+    inside = res.paths["inside"][:, :, 1]
+    assert inside[:, :2].all() and not inside[:, 2:4].any() and inside[:, 4:].all()
+    assert (res.summaries["joined_month"][:, 1] == 0).all()

@@ -183,6 +183,9 @@ def join_decisions(g, P, i, t):
         j = P.invited[k]
         if j < 0:
             continue
+        if not P.iota[i, t] > 0.0:  # no offer: nobody is in (joins() would say the same)
+            g.J[j, k] = False
+            continue
         reward, punish = g.pay[R_, j, k], g.pay[P_, j, k]
         d_B = sustainment_threshold(g.pay[TB_, j, k], reward, punish)
         d_M = sustainment_threshold(g.pay[TM_, j, k], reward, punish)
