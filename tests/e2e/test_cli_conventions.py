@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from ishigami_spec import ishigami
 from typer.testing import CliRunner
 
 from detente import __version__
@@ -20,17 +21,7 @@ from detente.cli import app
 DETENTE = str(Path(sys.executable).with_name("detente"))
 runner = CliRunner()
 
-ISHIGAMI = """\
-name: ish
-model: ishigami
-parameters:
-  - {path: x1, range: [-3.14159, 3.14159]}
-  - {path: x2, range: [-3.14159, 3.14159]}
-  - {path: x3, range: [-3.14159, 3.14159]}
-design: {kind: sobol, n: 8}
-runs: 1
-outcomes: [y]
-"""
+ISHIGAMI = ishigami("sobol", 8)
 
 
 def cli(*args: str, cwd: Path, home: Path, **env: str) -> subprocess.CompletedProcess[str]:

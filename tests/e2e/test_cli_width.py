@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ishigami_spec import ishigami
 from typer.testing import CliRunner
 
 from detente.cli import app
@@ -51,17 +52,7 @@ SCENARIO = {
     },
 }
 
-ISHIGAMI = """\
-name: ish
-model: ishigami
-parameters:
-  - {path: x1, range: [-3.14159, 3.14159]}
-  - {path: x2, range: [-3.14159, 3.14159]}
-  - {path: x3, range: [-3.14159, 3.14159]}
-design: {kind: lhs, n: 12}
-runs: 1
-outcomes: [y]
-"""
+ISHIGAMI = ishigami("lhs", 12)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ishigami_spec import ishigami
 from typer.testing import CliRunner
 
 from detente.cli import app
@@ -14,17 +15,7 @@ from detente.cli import app
 DETENTE = str(Path(sys.executable).with_name("detente"))
 runner = CliRunner()
 
-ISHIGAMI = """\
-name: ish
-model: ishigami
-parameters:
-  - {path: x1, range: [-3.14159, 3.14159]}
-  - {path: x2, range: [-3.14159, 3.14159]}
-  - {path: x3, range: [-3.14159, 3.14159]}
-design: {kind: sobol, n: 256}
-runs: 1
-outcomes: [y]
-"""
+ISHIGAMI = ishigami("sobol", 256)
 
 FOUNDING_TINY = ["--set", "design.n=3", "--set", "runs=20", "--set", "cross.worlds=[spiral]"]
 

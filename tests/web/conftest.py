@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from web_helpers import BACKEND, make_store
+from web_helpers import BACKEND, make_store, served
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -52,47 +47,8 @@ def client(results_dir: Path) -> Iterator[object]:
 @pytest.fixture(scope="session")
 def live_server(results_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`detente serve` on a free loopback port (compiled engine), stopped at teardown."""
-    log = (tmp_path_factory.mktemp("serve") / "stderr.log").open("w")
-    cmd = [
-        sys.executable,
-        "-c",
-        "from detente.cli import main; main()",
-        "serve",
-        "--port",
-        "0",
-        "--backend",
-        BACKEND,
-        "--results-dir",
-        str(results_dir),
-        "--max-queue",
-        "8",
-    ]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
-    )
-    try:
-        line = proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        if not match:
-            proc.kill()
-            raise AssertionError(f"detente serve did not print its URL: {line!r}; see {log.name}")
-        url = match.group(0).rstrip("/")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with served(results_dir, tmp_path_factory.mktemp("serve") / "stderr.log", "--max-queue", "8") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,13 @@ sensitivity warnings; and the explorer's Compare refusing unlike experiments whi
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from web_helpers import BACKEND
+from web_helpers import served
 
 pytestmark = pytest.mark.web
 HERE = Path(__file__).parent
@@ -65,32 +61,8 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("lab-results")
     sys.path.insert(0, str(HERE))  # the planted model is imported by name while sweeping
     _stores(folder)
-    log = (folder.parent / "lab-serve.log").open("w")
-    cmd = [sys.executable, "-c", "from detente.cli import main; main()", "serve", "--port", "0"]
-    cmd += ["--backend", BACKEND, "--results-dir", str(folder)]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
-    )
-    try:
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/", proc.stdout.readline())
-        assert match, f"detente serve did not print its URL; see {log.name}"
-        url = match.group(0).rstrip("/")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with served(folder, folder.parent / "lab-serve.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_lab_sweep_prim_boxes_sensitivity_and_compare(web_browser, lab_server, tmp_path):

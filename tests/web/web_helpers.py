@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
 
 BACKEND = "compiled"
 """Engine backend of test servers (numba: the first job in a fresh cache compiles for about a minute)."""
@@ -45,3 +53,38 @@ def wait_job(client: object, job_id: str, timeout: float = 240.0) -> dict:
             return status
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+@contextlib.contextmanager
+def served(results_dir: Path, log_path: Path, *extra: str) -> Iterator[str]:
+    """`detente serve` on a free loopback port over ``results_dir`` (stderr to ``log_path``): yields its URL
+    once /api/health answers, and stops the server (terminate, then kill) on the way out."""
+    log = log_path.open("w")
+    cmd = [sys.executable, "-c", "from detente.cli import main; main()", "serve", "--port", "0"]
+    cmd += ["--backend", BACKEND, "--results-dir", str(results_dir), *extra]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        if not match:
+            proc.kill()
+            raise AssertionError(f"detente serve did not print its URL: {line!r}; see {log.name}")
+        url = match.group(0).rstrip("/")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()

@@ -99,7 +99,9 @@ def run(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the results as JSON instead of tables.")
     ] = False,
-    plots: Annotated[bool, typer.Option(help="Write the figures (PNG at 300 dpi, SVG, PDF) into the report.")] = True,
+    plots: Annotated[
+        bool, typer.Option(help="Write the figures (PNG at 300 dpi, SVG, PDF) into the report.")
+    ] = True,
     backend: Annotated[str | None, typer.Option(help=BACKEND_HELP, show_default=False)] = None,
 ) -> None:
     """Run the main job: the 2^k factorial over the scenario's conditions in each world, with verdict and report."""
