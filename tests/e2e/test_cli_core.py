@@ -40,7 +40,10 @@ def test_run_writes_report_and_verdict(main_job: tuple[subprocess.CompletedProce
     assert all(float(r["p_durable"]) == 0.0 for r in status_quo)
     payload = json.loads((out / "cells.json").read_text())
     assert payload["runs_per_cell"] == 500
-    assert payload["verdict"]["claims"]["status_quo_stays_tactical"] is True
+    # model v2: the status quo stays tactical between benign sides, but freezes with a malign Russia
+    assert payload["verdict"]["claims"]["status_quo_stays_tactical"] is False
+    assert payload["verdict"]["worlds"]["spiral"]["status_quo_stays_tactical"] is True
+    assert "stays frozen" in payload["headlines"][1]
     assert payload["headlines"][0].startswith("Spiral (both benign): the reset alone (the status quo) ")
     prov = payload["cells"][0]["provenance"]
     assert set(prov["initial_trust"]) == {"W", "R"}  # reset-2009 starts from the replayed record

@@ -318,7 +318,7 @@ def register(app: FastAPI) -> None:
         response_model=JobStatus,
         status_code=202,
         tags=["lab"],
-        responses=_responses(404, 409, 422, 429),
+        responses=_responses(404, 409, 413, 422, 429),
     )
     def lab_sensitivity(body: LabSensitivity) -> dict[str, Any]:
         """Sobol' or Morris indices of a stored experiment (the method follows its design), as a job."""
@@ -350,7 +350,7 @@ def register(app: FastAPI) -> None:
         response_model=JobStatus,
         status_code=202,
         tags=["lab"],
-        responses=_responses(404, 409, 422, 429),
+        responses=_responses(404, 409, 413, 422, 429),
     )
     def lab_discover(body: LabDiscover) -> dict[str, Any]:
         """PRIM scenario discovery on a stored experiment, as a job."""
