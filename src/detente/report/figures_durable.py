@@ -30,6 +30,9 @@ def durable_figure(exp: Any) -> Any:
 
     from detente.analysis.factorial import DURABLE_THRESHOLD
 
+    words = {
+        c.label: (exp.cell_label(c.conditions) if hasattr(exp, "cell_label") else c.label) for c in exp.cells
+    }
     labels = list(dict.fromkeys(c.label for c in exp.cells))
     worlds = list(exp.worlds)
     row = {label: i for i, label in enumerate(labels)}
@@ -72,7 +75,7 @@ def durable_figure(exp: Any) -> Any:
                 label=f"verdict threshold P = {DURABLE_THRESHOLD:g}",
             )
         )
-        ax.set_yticks(range(len(labels)), [text(label, 34) for label in labels])
+        ax.set_yticks(range(len(labels)), [text(words[label], 34) for label in labels])
         ax.set_ylim(len(labels) - 0.5, -0.5)
         ax.set_xlim(-0.04, 1.04)
         ax.grid(axis="x", color="#dddddd", lw=0.5)
