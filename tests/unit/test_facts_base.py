@@ -20,7 +20,7 @@ from numba.core.dispatcher import Dispatcher
 
 from detente.engine import compile as compile_mod
 from detente.engine import kernel
-from detente.model import beliefs, elites, games, month, regime
+from detente.model import beliefs, elites, games, joining, month, regime
 from detente.model.equation import pure
 
 JIT = os.environ.get("NUMBA_DISABLE_JIT") != "1"
@@ -55,6 +55,17 @@ ENGINE_EQUATIONS = (
     regime.issue_open,
     regime.regime_label,
     regime.cooperation_index,
+    elites.leadership_share,
+    elites.expansionist_share,
+    elites.drawn_benign,
+    games.channel_verification,
+    regime.channel_works,
+    joining.sustainment_threshold,
+    joining.joins,
+    joining.join_separating,
+    month.channel,
+    month.join_decisions,
+    month.exploits,
     month.start_run,
     month.slow_variables,
     month.exogenous,
