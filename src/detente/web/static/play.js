@@ -7,33 +7,6 @@ const SIDE_COLOURS = ["#24587a", "#b2182b"];
 const REGIME_COLOURS = { strategic: "rgba(27,120,55,.13)", tactical: "rgba(217,138,26,.12)", frozen: "rgba(90,111,134,.10)" };
 const game = { session: null, view: null, moves: {}, touched: new Set(), scenarios: {} };
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") node.textContent = v;
-    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
-
-async function api(method, path, body) {
-  const opts = { method, headers: {} };
-  if (body !== undefined) {
-    opts.headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(body);
-  }
-  let res;
-  try {
-    res = await fetch(path, opts);
-  } catch (err) {
-    return { ok: false, data: { detail: "the server cannot be reached", problems: [] } };
-  }
-  let data = null;
-  try { data = await res.json(); } catch (err) { data = { detail: res.statusText, problems: [] }; }
-  return { ok: res.ok, data };
-}
-
 function showErrors(data) {
   const box = $("errors");
   box.replaceChildren(el("b", { text: data.detail || "Something went wrong" }));
