@@ -87,7 +87,6 @@ class Setup:
     month: np.ndarray  # (n_events,) int, month index of each event (-1 outside)
     unit: np.ndarray  # (n_events,) float: evidence per unit gamma before bias (|g|*valence), 0 if lr given
     fixed: np.ndarray  # (n_events,) float: -ln(lr) for rows with lr, else 0
-    bias: np.ndarray  # (n_events,) float: 1 + beta*h of the observer in that month (1 if both observe)
     actor: np.ndarray  # (n_events,) int: the acting side (-1 unattributed)
     side_bias: np.ndarray  # (2, n_events) float: 1 + beta*h of each side in the event's month
     A: np.ndarray  # (2, M)
@@ -96,6 +95,12 @@ class Setup:
     beta: np.ndarray  # (2,)
     h: np.ndarray  # (2, M)
     context: Context = field(repr=False)
+
+    def observer_bias(self) -> np.ndarray:
+        """(n_events,) negativity bias 1 + beta*h of the observer (of the more biased side if both observe)."""
+        single = (self.observer == 0) | (self.observer == 1)
+        own = self.side_bias[np.clip(self.observer, 0, 1), np.arange(len(self.observer))]
+        return np.where(single, own, self.side_bias.max(axis=0))
 
 
 def _until(scenario: Scenario) -> str:
@@ -180,7 +185,6 @@ def prepare(
     for s in range(2):
         side_bias[s, used] = pure(hostile_weight)(beta[s], ctx.h[s, ev_month[used]])
     single = (observer == 0) | (observer == 1)
-    bias = np.where(single, side_bias[np.clip(observer, 0, 1), np.arange(len(table))], 1.0)
     actor = np.where(single, 1 - observer, -1)
     for i in np.flatnonzero(observer == BOTH):
         code = table.actor[i]
@@ -207,7 +211,6 @@ def prepare(
         ev_month,
         unit,
         fixed,
-        bias,
         actor,
         side_bias,
         A,

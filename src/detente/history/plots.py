@@ -26,10 +26,7 @@ def largest_events(rep: Any, n: int = 8) -> list[tuple[int, float]]:
     """Indices and log-odds moves of the ``n`` events that moved trust most in a replay."""
     st = rep.setup
     dl = np.where(np.isnan(st.table.lr), rep.gamma * st.unit, st.fixed)
-    single = (st.observer == 0) | (st.observer == 1)
-    side_bias = getattr(st, "side_bias", None)  # an event both sides observe: the larger bias of the two
-    bias = st.bias if side_bias is None else np.where(single, st.bias, side_bias.max(axis=0))
-    dl = np.where(dl < 0, bias * dl, dl)
+    dl = np.where(dl < 0, st.observer_bias() * dl, dl)
     dl = np.where(st.observer >= 0, dl, 0.0)
     order = np.argsort(-np.abs(dl), kind="stable")[:n]
     return [(int(i), float(dl[i])) for i in order if dl[i] != 0]

@@ -16,44 +16,10 @@ const state = { limits: null, source: { scenario: "reset-2009" }, desc: null, po
   sim: null, factorial: null, story: null, fields: null };
 const $ = (id) => document.getElementById(id);
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") node.textContent = v;
-    else if (k === "html") node.innerHTML = v;
-    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
-
 function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
 
-async function api(method, path, body) {
-  const opts = { method, headers: {} };
-  if (body !== undefined) {
-    opts.headers["Content-Type"] = "application/json";
-    // Seeds go up to 2^64-1, beyond exact JavaScript numbers: a BigInt is written as a bare JSON integer.
-    opts.body = JSON.stringify(body, (k, v) => (typeof v === "bigint" ? `__bigint:${v}__` : v))
-      .replace(/"__bigint:(\d+)__"/g, "$1");
-  }
-  let res;
-  try {
-    res = await fetch(path, opts);
-  } catch (err) {
-    return { ok: false, status: 0, data: { detail: "the server cannot be reached", problems: [] } };
-  }
-  let data = null;
-  try { data = await res.json(); } catch (err) { data = { detail: res.statusText, problems: [] }; }
-  return { ok: res.ok, status: res.status, data };
-}
-
-const fmt = (x, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(d));
-const fmtInt = (x) => Number(x).toLocaleString("en-US");
-
-// ---- months <-> slider positions -----------------------------------------------------------------
 function monthIndex(start, ym) {
   return (Number(ym.slice(0, 4)) - Number(start.slice(0, 4))) * 12 + Number(ym.slice(5, 7)) - Number(start.slice(5, 7));
 }

@@ -1,10 +1,11 @@
-// Shared by the lab and play pages: build DOM nodes, call the JSON API (errors as data, never thrown).
+// Shared by the explorer, lab and play pages: build DOM nodes, call the JSON API (errors as data, never thrown).
 "use strict";
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "text") node.textContent = v;
+    else if (k === "html") node.innerHTML = v;
     else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children) if (c !== null && c !== undefined) node.append(c);
