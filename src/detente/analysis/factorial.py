@@ -59,7 +59,7 @@ def _label(variants: Any, key: str | None) -> str:
 
 def _share_bound(p: float, n: int) -> float | None:
     """The conservative error of a share at exactly 0 or 1 (None inside)."""
-    from detente.engine.results import share_se
+    from detente.analysis.mcse import share_se
 
     return share_se(p, n) if p in (0.0, 1.0) else None
 

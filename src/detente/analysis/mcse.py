@@ -59,3 +59,16 @@ def median_rank_probs(n: int, z: float = Z95) -> tuple[float, float]:
 def interval_se(lo: ArrayLike, hi: ArrayLike, z: float = Z95) -> np.ndarray:
     """Standard error implied by a symmetric-coverage interval [lo, hi]: (hi − lo) / (2z)."""
     return (np.asarray(hi, dtype=float) - np.asarray(lo, dtype=float)) / (2 * z)
+
+
+def share_se(p: float, n: int) -> float:
+    """Monte Carlo s.e. of a share p of n runs that is never zero-width at 0 or 1.
+
+    Inside (0, 1) it is the binomial sqrt(p(1−p)/n). At 0 or 1, where that is 0, it is the distance to the
+    far end of the one-sigma (z = 1) Wilson score interval, 1/(n + 1): a conservative bound, not an estimate.
+    """
+    if n < 1:
+        return float("nan")
+    if 0.0 < p < 1.0:
+        return proportion_se(p, n)
+    return 1.0 / (n + 1)

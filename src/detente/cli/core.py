@@ -169,7 +169,7 @@ def _share(p: float, se: float | None, n: int, digits: int = 3) -> str:
     """A share as text: '0.616±0.022'; at exactly 0 or 1 its bound instead: '<0.002', '>0.998'."""
     import math
 
-    from detente.engine.results import share_se
+    from detente.analysis.mcse import share_se
 
     if p in (0.0, 1.0):
         bound = share_se(p, n)
@@ -338,7 +338,7 @@ def simulate_cmd(
             continue
         se = summary.get(f"se_{key}", "")
         if key.startswith("p_") and value in (0.0, 1.0):  # no zero-width error at 0 or 1: its bound
-            from detente.engine.results import share_se
+            from detente.analysis.mcse import share_se
 
             se = f"≤ {share_se(value, summary['runs']):.4f}"
         table.add_row(key, _fmt(value), _fmt(se))

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from detente.analysis import mcse
+from detente.analysis.mcse import share_se
 from detente.engine.chunk import TRUST_BINS, ChunkOut, Provenance
 from detente.engine.compile import Compiled
 from detente.model.regime import REGIMES
@@ -18,19 +19,6 @@ MONTH_SUMMARIES = ("first_strategic", "durable_month", "joined_month")
 """Per-run summaries that are month indices (−1 = never)."""
 AT_BOUND = 1e-12
 """A run's trust is at a bound when its final log-odds is within this relative distance of ±L_max."""
-
-
-def share_se(p: float, n: int) -> float:
-    """Monte Carlo s.e. of a share p of n runs that is never zero-width at 0 or 1.
-
-    Inside (0, 1) it is the binomial sqrt(p(1−p)/n). At 0 or 1, where that is 0, it is the distance to the
-    far end of the one-sigma (z = 1) Wilson score interval, 1/(n + 1): a conservative bound, not an estimate.
-    """
-    if n < 1:
-        return float("nan")
-    if 0.0 < p < 1.0:
-        return mcse.proportion_se(p, n)
-    return 1.0 / (n + 1)
 
 
 def at_bound(p: float) -> bool:
