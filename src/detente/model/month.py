@@ -183,14 +183,15 @@ def join_decisions(g, P, i, t):
         j = P.invited[k]
         if j < 0:
             continue
-        if not P.iota[i, t] > 0.0:  # no offer: nobody is in (joins() would say the same)
+        offered = P.iota[i, t] > 0.0
+        if not offered:  # nobody is in (as joins() says); skips the thresholds
             g.J[j, k] = False
             continue
         reward, punish = g.pay[R_, j, k], g.pay[P_, j, k]
         d_B = sustainment_threshold(g.pay[TB_, j, k], reward, punish)
         d_M = sustainment_threshold(g.pay[TM_, j, k], reward, punish)
         delta = P.side[i, j]["delta"]
-        now = joins(P.iota[i, t] > 0.0, delta, d_B if g.theta[j] else d_M)
+        now = joins(offered, delta, d_B if g.theta[j] else d_M)
         if now and not g.J[j, k]:
             other = 1 - j
             g.L[other] = signal_update(
