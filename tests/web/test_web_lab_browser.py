@@ -9,22 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from web_helpers import served
+from web_helpers import ishigami_experiment, served
 
 pytestmark = pytest.mark.web
 HERE = Path(__file__).parent
-
-
-def _ishigami(name: str, worlds: list[str], runs: int = 4) -> dict:
-    return {
-        "name": name,
-        "model": "ishigami",
-        "parameters": [{"name": "x1", "path": "x1", "range": [-3.0, 3.0]}],
-        "cross": {"worlds": worlds},
-        "design": {"kind": "lhs", "n": 6},
-        "runs": runs,
-        "outcomes": ["y", "p_positive"],
-    }
 
 
 def _stores(folder: Path) -> None:
@@ -51,7 +39,11 @@ def _stores(folder: Path) -> None:
     }
     for spec in (planted, sobol):
         sweep(load_experiment(spec, base_dir=folder), store=folder / "lab-results.duckdb")
-    for spec in (_ishigami("a", ["w1", "w2"]), _ishigami("b", ["w2"], runs=8), _ishigami("c", ["w9"])):
+    for spec in (
+        ishigami_experiment("a", ["w1", "w2"]),
+        ishigami_experiment("b", ["w2"], runs=8),
+        ishigami_experiment("c", ["w9"]),
+    ):
         sweep(load_experiment(spec, base_dir=folder), store=folder / "detente-results.duckdb")
 
 

@@ -5,23 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from web_helpers import BACKEND, LOCAL
+from web_helpers import BACKEND, LOCAL, ishigami_experiment
 
 from detente.experiments.compare import differences
 
 STORE = "detente-results.duckdb"
-
-
-def _ishigami(name: str, worlds: list[str], runs: int = 4, outcomes: list | None = None) -> dict:
-    return {
-        "name": name,
-        "model": "ishigami",
-        "parameters": [{"name": "x1", "path": "x1", "range": [-3.0, 3.0]}],
-        "cross": {"worlds": worlds},
-        "design": {"kind": "lhs", "n": 6},
-        "runs": runs,
-        "outcomes": outcomes or ["y", "p_positive"],
-    }
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +22,11 @@ def compare_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]
 
     folder = tmp_path_factory.mktemp("compare")
     for spec in (
-        _ishigami("a", ["w1", "w2"]),
-        _ishigami("a-again", ["w2", "w1"]),
-        _ishigami("b", ["w2", "w3"], runs=8),
-        _ishigami("c", ["w9"]),
-        _ishigami("d", ["w1", "w2"], outcomes=[{"name": "y", "column": "y", "stat": "max"}]),
+        ishigami_experiment("a", ["w1", "w2"]),
+        ishigami_experiment("a-again", ["w2", "w1"]),
+        ishigami_experiment("b", ["w2", "w3"], runs=8),
+        ishigami_experiment("c", ["w9"]),
+        ishigami_experiment("d", ["w1", "w2"], outcomes=[{"name": "y", "column": "y", "stat": "max"}]),
     ):
         sweep(load_experiment(spec, base_dir=folder), store=folder / STORE)
     app = create_app(results_dir=folder, backend=BACKEND)

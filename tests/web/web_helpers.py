@@ -88,3 +88,16 @@ def served(results_dir: Path, log_path: Path, *extra: str) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+def ishigami_experiment(name: str, worlds: list[str], runs: int = 4, outcomes: list | None = None) -> dict:
+    """A tiny Ishigami experiment crossed with named worlds (the lab and compare tests store these)."""
+    return {
+        "name": name,
+        "model": "ishigami",
+        "parameters": [{"name": "x1", "path": "x1", "range": [-3.0, 3.0]}],
+        "cross": {"worlds": worlds},
+        "design": {"kind": "lhs", "n": 6},
+        "runs": runs,
+        "outcomes": outcomes or ["y", "p_positive"],
+    }
